@@ -1,0 +1,364 @@
+"""The campaign canvas (活动画布): the six campaign elements as pydantic input models.
+
+Read from TOML or JSON with `load_canvas`; every validation problem becomes a `CanvasError`
+whose message is Chinese, names the field and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import tomllib
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from pipelines.errors import CanvasError
+
+HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+def text(max_length: int, *, min_length: int = 1) -> Any:
+    """A stripped string type bounded in length (counted in characters, as people count Chinese)."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+    ]
+
+
+Short = text(30)
+Line = text(120)
+Para = text(600)
+
+
+class Channel(StrEnum):
+    """Where a post goes out."""
+
+    GROUP = "社群"
+    MOMENTS = "朋友圈"
+    XIAOHONGSHU = "小红书"
+    LIVESTREAM = "直播间"
+
+
+class Scene(StrEnum):
+    COMMUNITY_GROUP_BUY = "社区团购群"
+    STORE_MEMBER_GROUP = "门店会员群"
+    MALL_GROUP = "商场社群"
+    LIVESTREAM_ROOM = "直播间"
+    MOMENTS = "朋友圈"
+    XIAOHONGSHU_NOTE = "小红书笔记"
+    FLASH_GROUP = "快闪群"
+
+
+class ThemeKind(StrEnum):
+    FESTIVAL = "节日"
+    MEMBER_DAY = "会员日"
+    CROSSOVER_IP = "跨界IP"
+    CULTURE_IP = "文创IP"
+    SPORTS_IP = "体育IP"
+    NEW_STORE = "新店开业"
+    BRAND_SALE = "品牌特卖"
+    EVERYDAY = "日常运营"
+
+
+class IPType(StrEnum):
+    LEADER = "领袖型IP"
+    GROUP_OWNER = "群主IP"
+    TEAM_LEADER = "团队长IP"
+    HOST = "主播IP"
+
+
+WarmUpMethod = Literal["预约", "订金", "定金膨胀", "1元付", "加群", "倒计时", "预告", "订金抽奖"]
+BurstMethod = Literal["开团", "秒杀", "限时限量", "唱单", "战绩播报", "拼团", "满减", "优惠券", "套餐"]
+MemberTier = Literal["粉丝", "会员", "VIP"]
+CustomerState = Literal["新客", "活跃", "沉睡"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Theme(_Model):
+    name: Short = Field(title="主题名称")
+    kind: ThemeKind = Field(ThemeKind.EVERYDAY, title="主题类型")
+    description: Para = Field("", title="主题说明")
+
+
+class Persona(_Model):
+    name: text(20) = Field(title="人群名称")
+    description: Para = Field("", title="人群描述")
+    pain_points: list[Line] = Field(default_factory=list, max_length=8, title="痛点")
+    tier: MemberTier = Field("会员", title="会员层级")
+    state: CustomerState | None = Field(None, title="客户状态")
+
+
+class Product(_Model):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] | None = Field(
+        None, title="商品编号"
+    )
+    name: Short = Field(title="商品名称")
+    category: text(20) = Field("", title="品类", min_length=0)
+    price: Decimal = Field(gt=0, max_digits=9, decimal_places=2, title="原价")
+    promo_price: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2, title="活动价")
+    specs: Line = Field("", title="规格", min_length=0)
+    features: list[Line] = Field(min_length=1, max_length=8, title="产品特点")
+    evidence: list[Line] = Field(default_factory=list, max_length=6, title="证据")
+    stock: int | None = Field(None, ge=0, title="库存")
+    service: Line = Field("", title="服务承诺", min_length=0)
+    image: str | None = Field(None, max_length=300, title="商品图片")
+
+    @model_validator(mode="after")
+    def _promo_not_above_price(self) -> Product:
+        if self.promo_price is not None and self.promo_price > self.price:
+            raise ValueError(
+                f"活动价 {self.promo_price} 高于原价 {self.price}：活动价不能高于原价，请改低活动价或改高原价"
+            )
+        return self
+
+    @property
+    def offer_price(self) -> Decimal:
+        """What the customer pays this week."""
+        return self.promo_price if self.promo_price is not None else self.price
+
+
+class Speaker(_Model):
+    name: text(20) = Field(title="人设昵称")
+    ip_type: IPType = Field(IPType.GROUP_OWNER, title="IP类型")
+    tone: Line = Field("亲切、真诚、像邻居一样说话", title="品牌语气")
+
+
+class WarmUp(_Model):
+    methods: list[WarmUpMethod] = Field(default_factory=lambda: ["预告", "加群"], title="预热方式")
+    days_before: int = Field(1, ge=0, le=7, title="提前天数")
+    notes: Para = Field("", title="预热说明")
+
+
+class Burst(_Model):
+    methods: list[BurstMethod] = Field(default_factory=lambda: ["秒杀"], title="引爆方式")
+    flash_sale_times: list[HHMM] = Field(
+        default_factory=lambda: ["10:00", "12:00", "15:00", "18:00"],
+        max_length=6,
+        title="秒杀时间",
+    )
+    group_buy: bool = Field(False, title="是否开团")
+    launch_day: int = Field(3, ge=1, le=7, title="开团/引爆日")
+    livestream_day: int | None = Field(None, ge=1, le=7, title="直播日")
+    livestream_time: HHMM = Field("20:00", title="直播开始时间")
+    livestream_minutes: int = Field(90, ge=30, le=240, title="直播时长（分钟）")
+    service: Line = Field("", title="客服准备", min_length=0)
+    notes: Para = Field("", title="引爆说明")
+
+
+class Brand(_Model):
+    name: Short = Field(title="品牌/门店名称")
+    colors: list[HexColor] = Field(
+        default_factory=lambda: ["#E4393C", "#FFF4E0"], min_length=1, max_length=4, title="品牌色"
+    )
+    logo: str | None = Field(None, max_length=300, title="Logo 图片")
+    qr_link: str | None = Field(None, max_length=300, title="二维码链接")
+    trademarks: list[Short] = Field(default_factory=list, max_length=10, title="注册商标")
+
+
+class Canvas(_Model):
+    """One campaign canvas: everything the week is generated from."""
+
+    name: Short = Field(title="活动名称")
+    week_start: dt.date = Field(title="周开始日期")
+    theme: Theme = Field(title="IP主题")
+    brand: Brand = Field(title="品牌")
+    personas: list[Persona] = Field(min_length=1, max_length=5, title="目标人群")
+    scenes: list[Scene] = Field(min_length=1, max_length=7, title="场景")
+    channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.GROUP, Channel.MOMENTS], min_length=1, title="渠道"
+    )
+    speaker: Speaker = Field(title="发声人设")
+    avoid_words: list[text(20)] = Field(default_factory=list, max_length=50, title="避免用词")
+    products: list[Product] = Field(min_length=1, max_length=20, title="商品")
+    warmup: WarmUp = Field(default_factory=WarmUp, title="活动预热锁客")
+    burst: Burst = Field(default_factory=Burst, title="活动引爆与客服")
+    group_rules: list[Line] = Field(default_factory=list, max_length=12, title="群规")
+
+    @model_validator(mode="after")
+    def _ids_and_consistency(self) -> Canvas:
+        seen: set[str] = set()
+        for index, product in enumerate(self.products, start=1):
+            if product.id is None:
+                product.id = f"p{index}"
+            if product.id in seen:
+                raise ValueError(f"商品编号「{product.id}」重复：每个商品的编号必须唯一")
+            seen.add(product.id)
+        names = [p.name for p in self.products]
+        if len(set(names)) != len(names):
+            raise ValueError("商品名称重复：同一周内每个商品名称必须唯一")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("渠道重复：每个渠道只需填写一次")
+        return self
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.week_start + dt.timedelta(days=i) for i in range(7)]
+
+    def product(self, product_id: str) -> Product:
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        raise KeyError(product_id)
+
+    def product_named(self, name: str) -> Product | None:
+        return next((p for p in self.products if p.name == name), None)
+
+
+# --- reading and Chinese error messages -------------------------------------------------------
+
+_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填项，请补上",
+    "extra_forbidden": "是未知字段，请检查拼写或删除",
+    "string_too_long": "太长：最多 {max_length} 个字",
+    "string_too_short": "不能为空",
+    "too_short": "至少需要 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_type": "应为文字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "decimal_parsing": "应为数字（如 39.9）",
+    "decimal_type": "应为数字（如 39.9）",
+    "decimal_max_places": "最多保留 {decimal_places} 位小数",
+    "decimal_max_digits": "数字太大",
+    "greater_than": "必须大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "list_type": "应为列表（如 [\"a\", \"b\"]）",
+    "model_type": "应为一组字段（表）",
+    "model_attributes_type": "应为一组字段（表）",
+    "enum": "只能是：{expected}",
+    "literal_error": "只能是：{expected}",
+    "string_pattern_mismatch": "格式不对",
+}
+
+_PATTERN_HINTS = {
+    "HH:MM": "时间格式应为 HH:MM（如 10:00）",
+    "#[0-9A-Fa-f]{6}": "颜色格式应为 #RRGGBB（如 #E4393C）",
+    "[a-z0-9]": "编号只能用小写字母、数字、- 和 _，最长 32 位",
+}
+
+
+def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic location into a Chinese path such as `商品[2].活动价`."""
+    parts: list[str] = []
+    current: Any = model
+    for step in loc:
+        if isinstance(step, int):
+            parts[-1:] = [f"{parts[-1]}[{step + 1}]"] if parts else [f"[{step + 1}]"]
+            continue
+        field = current.model_fields.get(step) if isinstance(current, type) else None
+        if field is None:
+            parts.append(str(step))
+            current = None
+            continue
+        parts.append(field.title or str(step))
+        current = _inner_model(field.annotation)
+    return ".".join(parts) or "画布"
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        for key, hint in _PATTERN_HINTS.items():
+            if key in pattern or (key == "HH:MM" and "[0-5]" in pattern):
+                return hint
+    if kind == "string_too_long" and isinstance(error.get("input"), str):
+        return f"太长：最多 {ctx.get('max_length')} 个字（现在 {len(error['input'])} 个字），请精简"
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return error["msg"]
+    return template.format(**{k: v for k, v in ctx.items()}) if ctx else template
+
+
+def describe_validation_error(model: type[BaseModel], exc: ValidationError) -> list[str]:
+    """One Chinese line per problem: `字段路径：问题与改法`."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        label = _field_label(model, tuple(error["loc"]))
+        if error["type"] == "extra_forbidden":
+            lines.append(f"「{error['loc'][-1]}」{_MESSAGES['extra_forbidden']}（位置：{label}）")
+        else:
+            lines.append(f"{label}：{_describe(error)}")
+    return lines
+
+
+def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
+    """Validate already-parsed data into a Canvas, raising CanvasError with Chinese lines."""
+    if not isinstance(data, dict):
+        raise CanvasError(f"{source}：内容应为一组字段（TOML 表或 JSON 对象）")
+    try:
+        return Canvas.model_validate(data)
+    except ValidationError as exc:
+        lines = describe_validation_error(Canvas, exc)
+        raise CanvasError(f"{source} 有 {len(lines)} 处问题：\n" + "\n".join(f"- {x}" for x in lines)) from None
+
+
+def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas:
+    """Parse TOML or JSON text (chosen by `suffix`) into a Canvas."""
+    suffix = suffix.lower().lstrip(".")
+    try:
+        if suffix == "toml":
+            data = tomllib.loads(raw)
+        elif suffix == "json":
+            data = json.loads(raw)
+        else:
+            raise CanvasError(f"{source}：不支持的文件类型 .{suffix}，请使用 .toml 或 .json")
+    except tomllib.TOMLDecodeError as exc:
+        raise CanvasError(f"{source}：TOML 格式错误（{exc}），请检查引号、括号和等号") from None
+    except json.JSONDecodeError as exc:
+        raise CanvasError(
+            f"{source}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
+        ) from None
+    return parse_canvas(data, source=source)
+
+
+def load_canvas(path: str | Path) -> Canvas:
+    """Read a canvas file (.toml or .json)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CanvasError(f"找不到画布文件：{path}，请检查路径")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CanvasError(f"{path.name}：文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    return read_canvas_text(raw, suffix=path.suffix, source=path.name)
+
+
+def canvas_schema() -> dict[str, Any]:
+    """JSON Schema of the canvas, for editors and for `campaign-canvas schema canvas`."""
+    return Canvas.model_json_schema()
+
+
+def normalise_name(value: str) -> str:
+    """A file-safe, readable slug of user text (never a path)."""
+    cleaned = re.sub(r"[^\w\u4e00-\u9fff-]+", "-", value).strip("-")
+    return cleaned[:40] or "canvas"
