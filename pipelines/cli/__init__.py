@@ -1,0 +1,43 @@
+"""The `campaign-canvas` console script. Each sub-command lives in its own module here.
+
+A sub-command module defines `register(subparsers)`, which adds its parser and sets
+`func=handler`; `handler(args) -> int` returns the exit code. Domain errors are translated
+once, here: a Chinese message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pipelines.errors import CampaignCanvasError
+
+COMMANDS = ["week", "schema"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="campaign-canvas",
+        description="活动画布内容工坊：一张活动画布，生成一整周的社群内容",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    for name in COMMANDS:
+        importlib.import_module(f"pipelines.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CampaignCanvasError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
