@@ -30,6 +30,7 @@ class TaskKind(StrEnum):
     LIVESTREAM = "livestream"
     GROUP_KIT = "group_kit"
     LAUNCH = "launch"
+    POST = "post"  # rewrite one calendar post in place (same day, time, channel, product)
 
 
 OUTPUT_MODELS: dict[TaskKind, type[BaseModel]] = {
@@ -39,6 +40,7 @@ OUTPUT_MODELS: dict[TaskKind, type[BaseModel]] = {
     TaskKind.LIVESTREAM: LivestreamScript,
     TaskKind.GROUP_KIT: GroupKit,
     TaskKind.LAUNCH: LaunchSequence,
+    TaskKind.POST: Post,
 }
 
 
@@ -48,6 +50,8 @@ class Task:
 
     The inputs are exactly what the output may draw on: the canvas, plus the outputs of the
     tasks it depends on (selling points for the calendar and script; the post for its poster).
+    `variant` > 0 asks for a fresh rewrite of the same item (a reviewer's "regenerate"); a POST
+    task rewrites `post` keeping its day, time, channel, product, activity type, form and goal.
     """
 
     kind: TaskKind
@@ -56,6 +60,7 @@ class Task:
     product: Product | None = None
     post: Post | None = None
     selling_points: tuple[SellingPoints, ...] = ()
+    variant: int = 0
 
     @property
     def output_model(self) -> type[BaseModel]:
@@ -66,6 +71,7 @@ class Task:
         payload = {
             "kind": self.kind.value,
             "item_id": self.item_id,
+            "variant": self.variant,
             "canvas": self.canvas.model_dump(mode="json"),
             "product": self.product.model_dump(mode="json") if self.product else None,
             "post": self.post.model_dump(mode="json", exclude={"findings"}) if self.post else None,
