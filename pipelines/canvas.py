@@ -15,7 +15,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from pipelines.errors import CanvasError
 
@@ -33,7 +40,7 @@ def text(max_length: int, *, min_length: int = 1) -> Any:
 
 Short = text(30)
 Line = text(120)
-Para = text(600)
+Para = text(600, min_length=0)  # optional free text
 
 
 class Channel(StrEnum):
@@ -74,7 +81,9 @@ class IPType(StrEnum):
 
 
 WarmUpMethod = Literal["预约", "订金", "定金膨胀", "1元付", "加群", "倒计时", "预告", "订金抽奖"]
-BurstMethod = Literal["开团", "秒杀", "限时限量", "唱单", "战绩播报", "拼团", "满减", "优惠券", "套餐"]
+BurstMethod = Literal[
+    "开团", "秒杀", "限时限量", "唱单", "战绩播报", "拼团", "满减", "优惠券", "套餐"
+]
 MemberTier = Literal["粉丝", "会员", "VIP"]
 CustomerState = Literal["新客", "活跃", "沉睡"]
 
@@ -238,7 +247,7 @@ _MESSAGES: dict[str, str] = {
     "date_type": "应为日期，格式 YYYY-MM-DD",
     "bool_parsing": "应为 true 或 false",
     "bool_type": "应为 true 或 false",
-    "list_type": "应为列表（如 [\"a\", \"b\"]）",
+    "list_type": '应为列表（如 ["a", "b"]）',
     "model_type": "应为一组字段（表）",
     "model_attributes_type": "应为一组字段（表）",
     "enum": "只能是：{expected}",
@@ -319,7 +328,9 @@ def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
         return Canvas.model_validate(data)
     except ValidationError as exc:
         lines = describe_validation_error(Canvas, exc)
-        raise CanvasError(f"{source} 有 {len(lines)} 处问题：\n" + "\n".join(f"- {x}" for x in lines)) from None
+        raise CanvasError(
+            f"{source} 有 {len(lines)} 处问题：\n" + "\n".join(f"- {x}" for x in lines)
+        ) from None
 
 
 def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas:

@@ -31,7 +31,9 @@ Speaker = Literal["主播", "副播", "场控"]
 Severity = Literal["error", "warning"]
 ActName = Literal["开场", "爬坡", "高潮", "落幕"]
 ACT_ORDER: tuple[str, ...] = ("开场", "爬坡", "高潮", "落幕")
-LaunchStep = Literal["T-1天预告", "T-10分钟倒计时", "T-0开团", "T+30分钟播报", "结束战绩", "售后跟进"]
+LaunchStep = Literal[
+    "T-1天预告", "T-10分钟倒计时", "T-0开团", "T+30分钟播报", "结束战绩", "售后跟进"
+]
 LAUNCH_ORDER: tuple[str, ...] = (
     "T-1天预告",
     "T-10分钟倒计时",
@@ -193,7 +195,7 @@ class WeekCalendar(Item):
         per_day = Counter(p.day for p in self.posts)
         thin = [d for d in range(1, 8) if per_day[d] < 4]
         if thin:
-            raise ValueError(f"第 {thin} 天的帖子少于 4 条：每天至少 4 条")
+            raise ValueError(f"第 {'、'.join(map(str, thin))} 天的帖子少于 4 条：每天至少 4 条")
         titles = Counter(p.title for p in self.posts)
         repeated = [t for t, n in titles.items() if n > 1]
         if repeated:

@@ -21,7 +21,9 @@ class Settings(BaseModel):
     """Runtime settings. Field names are the environment variable names, lower-cased."""
 
     cc_engine: Literal["template", "openai"] = "template"
-    cc_provider: str | None = Field(None, description="preset: openai, deepseek, qwen, moonshot, ollama, vllm")
+    cc_provider: str | None = Field(
+        None, description="preset: openai, deepseek, qwen, moonshot, ollama, vllm"
+    )
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     cc_model: str | None = None

@@ -1,0 +1,388 @@
+"""The week plan: tasks with dependencies, run concurrently (bounded), answers cached by content.
+
+    fabe[product] ──► calendar ──► poster_copy[post needing a poster]
+         │     └────► livestream
+         └──────────► launch (group-buy only)
+    group_kit (independent)
+
+A failed task fails only what depends on it: the package keeps everything else and lists the
+failures, and a re-run with the same cache redoes only what failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from pipelines.canvas import Canvas
+from pipelines.content import (
+    GroupKit,
+    Item,
+    LaunchSequence,
+    LivestreamScript,
+    Post,
+    PosterCopy,
+    SellingPoints,
+    TaskFailure,
+    Usage,
+    WeekCalendar,
+    WeekPackage,
+)
+from pipelines.engines.base import Engine, Task, TaskKind
+from pipelines.errors import CampaignCanvasError, ContentError
+
+EventState = Literal["started", "done", "cached", "failed", "skipped"]
+Annotator = Callable[[Item, Canvas], object]
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """Progress of one task, for progress bars and logs."""
+
+    task_id: str
+    kind: TaskKind
+    state: EventState
+    message: str = ""
+
+
+class ResultCache(Protocol):
+    def get(self, key: str) -> str | None: ...
+    def put(self, key: str, value: str) -> None: ...
+
+
+class MemoryCache:
+    """A process-local answer cache (JSON text by content key)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self._data.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class DiskCache:
+    """Answers as JSON files under a folder, so a re-run in a new process is free too."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.json"
+
+    def get(self, key: str) -> str | None:
+        try:
+            return self._path(key).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def put(self, key: str, value: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a killed run never leaves half a file behind.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value)
+        os.replace(tmp, path)
+
+
+class _Failed(Exception):
+    """A task failed or was skipped; already recorded."""
+
+
+def _items_of(output: BaseModel) -> list[Item]:
+    if isinstance(output, WeekCalendar):
+        return list(output.posts)
+    return [output] if isinstance(output, Item) else []
+
+
+def _default_annotator() -> Annotator | None:
+    try:
+        from pipelines.compliance import annotate
+    except ImportError:
+        return None
+    return annotate
+
+
+class _Runner:
+    def __init__(
+        self,
+        canvas: Canvas,
+        engine: Engine,
+        *,
+        cache: ResultCache | None,
+        concurrency: int,
+        on_event: Callable[[TaskEvent], None] | None,
+        annotate: Annotator | None,
+    ) -> None:
+        self.canvas = canvas
+        self.engine = engine
+        self.cache = cache
+        self.limit = asyncio.Semaphore(concurrency)
+        self.on_event = on_event
+        self.annotate = annotate
+        self.usage = Usage()
+        self.failures: list[TaskFailure] = []
+
+    def _emit(self, task: Task, state: EventState, message: str = "") -> None:
+        if self.on_event is not None:
+            self.on_event(TaskEvent(task.item_id, task.kind, state, message))
+
+    def _fail(self, task: Task, message: str, *, skipped: bool = False) -> _Failed:
+        self.failures.append(
+            TaskFailure(
+                task_id=task.item_id, kind=task.kind.value, message=message, skipped=skipped
+            )
+        )
+        self._emit(task, "skipped" if skipped else "failed", message)
+        return _Failed(message)
+
+    async def run(self, task: Task, *, use_cache: bool = True) -> BaseModel:
+        key = self.engine.cache_key(task)
+        cached = self.cache.get(key) if (self.cache is not None and use_cache) else None
+        if cached is not None:
+            output = task.output_model.model_validate_json(cached)
+            self._emit(task, "cached")
+            return output
+        async with self.limit:
+            self._emit(task, "started")
+            try:
+                result = await self.engine.generate(task)
+                output = result.output
+                if not isinstance(output, task.output_model):
+                    raise ContentError(f"引擎返回了错误的类型：{type(output).__name__}")
+                if getattr(output, "id", task.item_id) != task.item_id:
+                    raise ContentError(f"引擎返回的编号 {output.id} 与任务 {task.item_id} 不符")
+            except CampaignCanvasError as exc:
+                raise self._fail(task, str(exc)) from None
+            except ValidationError as exc:
+                raise self._fail(task, f"生成内容未通过校验：{exc.error_count()} 处问题") from None
+        self.usage = self.usage + result.usage
+        if self.annotate is not None:
+            for item in _items_of(output):
+                self.annotate(item, self.canvas)
+        if self.cache is not None:
+            self.cache.put(key, output.model_dump_json())
+        self._emit(task, "done")
+        return output
+
+    async def after(self, task: Task, deps: list[Awaitable[BaseModel]]) -> list[BaseModel]:
+        """Wait for dependencies; a failed one skips `task` (recorded once, with the reason)."""
+        results = await asyncio.gather(*deps, return_exceptions=True)
+        if any(isinstance(r, BaseException) for r in results):
+            raise self._fail(task, "依赖的任务失败，未生成", skipped=True)
+        return list(results)
+
+
+def plan_roots(canvas: Canvas) -> list[Task]:
+    """The tasks that depend on nothing: FABE per product and the group kit."""
+    tasks = [Task(TaskKind.FABE, f"fabe-{p.id}", canvas, product=p) for p in canvas.products]
+    tasks.append(Task(TaskKind.GROUP_KIT, "group-kit", canvas))
+    return tasks
+
+
+async def build_week(
+    canvas: Canvas,
+    engine: Engine,
+    *,
+    cache: ResultCache | None = None,
+    concurrency: int = 8,
+    on_event: Callable[[TaskEvent], None] | None = None,
+    annotate: Annotator | None = None,
+    generated_at: dt.datetime | None = None,
+) -> WeekPackage:
+    """Run the whole week plan and assemble the package (partial, with failures, if any failed)."""
+    runner = _Runner(
+        canvas,
+        engine,
+        cache=cache,
+        concurrency=concurrency,
+        on_event=on_event,
+        annotate=annotate if annotate is not None else _default_annotator(),
+    )
+    spawn = asyncio.create_task
+    roots = plan_roots(canvas)
+    fabe = [spawn(runner.run(t)) for t in roots if t.kind is TaskKind.FABE]
+    kit = spawn(runner.run(roots[-1]))
+
+    async def with_points(kind: TaskKind, item_id: str) -> BaseModel:
+        task = Task(kind, item_id, canvas)
+        points = await runner.after(task, fabe)
+        return await runner.run(Task(kind, item_id, canvas, selling_points=tuple(points)))
+
+    calendar = spawn(with_points(TaskKind.CALENDAR, "calendar"))
+    livestream = spawn(with_points(TaskKind.LIVESTREAM, "livestream"))
+    launch = spawn(with_points(TaskKind.LAUNCH, "launch")) if canvas.burst.group_buy else None
+
+    async def posters() -> list[PosterCopy]:
+        week = await calendar
+        points = {p.product_id: p for p in await asyncio.gather(*fabe)}
+        jobs = [
+            runner.run(
+                Task(
+                    TaskKind.POSTER_COPY,
+                    f"poster-{post.id}",
+                    canvas,
+                    post=post,
+                    selling_points=(points[post.product_id],) if post.product_id else (),
+                )
+            )
+            for post in week.posts
+            if post.needs_poster
+        ]
+        done = await asyncio.gather(*jobs, return_exceptions=True)
+        return [p for p in done if isinstance(p, PosterCopy)]
+
+    poster_job = spawn(posters())
+    everything = [*fabe, kit, calendar, livestream, poster_job] + ([launch] if launch else [])
+    await asyncio.gather(*everything, return_exceptions=True)
+
+    def value(job: asyncio.Task | None) -> BaseModel | None:
+        if job is None or job.exception() is not None:
+            return None
+        return job.result()
+
+    try:
+        return WeekPackage(
+            canvas=canvas,
+            engine=engine.name,
+            generated_at=generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0),
+            selling_points=[p for p in map(value, fabe) if isinstance(p, SellingPoints)],
+            calendar=value(calendar),
+            posters=value(poster_job) or [],
+            livestream=value(livestream),
+            group_kit=value(kit),
+            launch=value(launch),
+            usage=runner.usage,
+            failures=runner.failures,
+        )
+    except ValidationError as exc:
+        problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ContentError(f"生成的一周内容未通过校验：{problems}") from None
+
+
+def generate_week(
+    canvas: Canvas,
+    engine: Engine | None = None,
+    *,
+    seed: int = 0,
+    cache: ResultCache | None = None,
+    concurrency: int = 8,
+    on_event: Callable[[TaskEvent], None] | None = None,
+) -> WeekPackage:
+    """Synchronous `build_week`; with no engine, the embedded template engine with `seed`."""
+    if engine is None:
+        from pipelines.engines.template import TemplateEngine
+
+        engine = TemplateEngine(seed=seed)
+    return asyncio.run(
+        build_week(canvas, engine, cache=cache, concurrency=concurrency, on_event=on_event)
+    )
+
+
+# --- regenerating one item -------------------------------------------------------------------
+
+
+def regeneration_task(package: WeekPackage, item_id: str, variant: int) -> Task:
+    """The task that rewrites one item of `package`, with the package's outputs as context."""
+    canvas = package.canvas
+    points = {p.product_id: p for p in package.selling_points}
+    item = package.item(item_id)
+    if isinstance(item, SellingPoints):
+        return Task(
+            TaskKind.FABE, item_id, canvas, product=canvas.product(item.product_id), variant=variant
+        )
+    if isinstance(item, Post):
+        related = (points[item.product_id],) if item.product_id in points else ()
+        return Task(
+            TaskKind.POST, item_id, canvas, post=item, selling_points=related, variant=variant
+        )
+    if isinstance(item, PosterCopy):
+        post = package.item(item.post_id)
+        related = (points[item.product_id],) if item.product_id in points else ()
+        return Task(
+            TaskKind.POSTER_COPY,
+            item_id,
+            canvas,
+            post=post,
+            selling_points=related,
+            variant=variant,
+        )
+    kinds = {
+        LivestreamScript: TaskKind.LIVESTREAM,
+        GroupKit: TaskKind.GROUP_KIT,
+        LaunchSequence: TaskKind.LAUNCH,
+    }
+    kind = kinds[type(item)]
+    return Task(
+        kind, item_id, canvas, selling_points=tuple(package.selling_points), variant=variant
+    )
+
+
+def replace_item(package: WeekPackage, new: Item) -> WeekPackage:
+    """A copy of `package` with the item of the same id replaced (validated as a whole again)."""
+    data = package.model_copy(deep=True)
+    if isinstance(new, SellingPoints):
+        data.selling_points = [new if p.id == new.id else p for p in data.selling_points]
+    elif isinstance(new, Post) and data.calendar is not None:
+        data.calendar.posts = [new if p.id == new.id else p for p in data.calendar.posts]
+    elif isinstance(new, PosterCopy):
+        data.posters = [new if p.id == new.id else p for p in data.posters]
+    elif isinstance(new, LivestreamScript):
+        data.livestream = new
+    elif isinstance(new, GroupKit):
+        data.group_kit = new
+    elif isinstance(new, LaunchSequence):
+        data.launch = new
+    try:
+        return WeekPackage.model_validate(data.model_dump())
+    except ValidationError as exc:
+        problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ContentError(f"修改后的内容未通过校验：{problems}") from None
+
+
+async def aregenerate_item(
+    package: WeekPackage, item_id: str, engine: Engine, *, variant: int = 1
+) -> WeekPackage:
+    """Rewrite one item with exactly one engine task (never from cache) and put it in place."""
+    try:
+        task = regeneration_task(package, item_id, variant)
+    except KeyError:
+        raise ContentError(f"找不到条目「{item_id}」") from None
+    runner = _Runner(
+        package.canvas,
+        engine,
+        cache=None,
+        concurrency=1,
+        on_event=None,
+        annotate=_default_annotator(),
+    )
+    try:
+        output = await runner.run(task, use_cache=False)
+    except _Failed as exc:
+        raise ContentError(f"重新生成「{item_id}」失败：{exc}") from None
+    updated = replace_item(package, output)
+    updated.usage = package.usage + runner.usage
+    return updated
+
+
+def regenerate_item(
+    package: WeekPackage, item_id: str, engine: Engine, *, variant: int = 1
+) -> WeekPackage:
+    """Synchronous `aregenerate_item`."""
+    return asyncio.run(aregenerate_item(package, item_id, engine, variant=variant))

@@ -1,0 +1,116 @@
+"""The canvas rules: good inputs load, bad ones get a Chinese message naming the field and the fix."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pipelines.canvas import Canvas, canvas_schema, load_canvas, parse_canvas, read_canvas_text
+from pipelines.errors import CanvasError
+from tests.conftest import EXAMPLES, ROOT
+
+BASE = tomllib.loads((ROOT / "assets/examples/fresh_groupbuy.toml").read_text(encoding="utf-8"))
+
+
+def changed(path: str, value: object) -> dict:
+    """BASE with one value replaced (dotted path, list indexes as numbers); None deletes."""
+    data = copy.deepcopy(BASE)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    target = data
+    for part in parents:
+        target = target[part]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_canvas_loads(path: Path) -> None:
+    canvas = load_canvas(path)
+    assert canvas.products and len(canvas.days) == 7
+
+
+def test_products_without_ids_are_numbered_in_order() -> None:
+    data = copy.deepcopy(BASE)
+    for product in data["products"]:
+        del product["id"]
+    canvas = parse_canvas(data)
+    assert [p.id for p in canvas.products] == ["p1", "p2", "p3"]
+
+
+def test_defaults_fill_what_may_be_left_out() -> None:
+    data = changed("burst", None)
+    data = {k: v for k, v in data.items() if k not in {"warmup", "channels", "group_rules"}}
+    canvas = parse_canvas(data)
+    assert canvas.burst.flash_sale_times == ["10:00", "12:00", "15:00", "18:00"]
+    assert [c.value for c in canvas.channels] == ["社群", "朋友圈"]
+    assert canvas.warmup.methods == ["预告", "加群"]
+
+
+BAD_INPUTS = [
+    ("no products", changed("products", []), "商品：至少需要 1 项"),
+    ("missing name", changed("name", None), "活动名称：缺少必填项"),
+    ("unknown field", {**BASE, "colour": "red"}, "「colour」是未知字段"),
+    ("promo above price", changed("products.0.promo_price", 99), "活动价 99 高于原价"),
+    ("negative price", changed("products.1.price", -1), "商品[2].原价：必须大于 0"),
+    ("price is text", changed("products.0.price", "很便宜"), "商品[1].原价：应为数字"),
+    ("bad date", changed("week_start", "2026-13-40"), "周开始日期：应为日期"),
+    (
+        "huge description",
+        changed("theme.description", "好" * 20000),
+        "IP主题.主题说明：太长：最多 600 个字",
+    ),
+    ("bad time", changed("burst.flash_sale_times", ["25:00"]), "时间格式应为 HH:MM"),
+    ("bad colour", changed("brand.colors", ["red"]), "颜色格式应为 #RRGGBB"),
+    ("unknown channel", changed("channels", ["抖音"]), "渠道[1]：只能是"),
+    ("stock is text", changed("products.0.stock", "很多"), "商品[1].库存：应为整数"),
+    ("duplicate product id", changed("products.1.id", "beef"), "商品编号「beef」重复"),
+    ("no features", changed("products.0.features", []), "商品[1].产品特点：至少需要 1 项"),
+    ("launch day 9", changed("burst.launch_day", 9), "活动引爆与客服.开团/引爆日：不能大于 7"),
+    ("personas not a list", changed("personas", "宝妈"), "目标人群：应为列表"),
+]
+
+
+@pytest.mark.parametrize(("case", "data", "expected"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_canvas_gets_a_chinese_message_naming_the_field(case, data, expected) -> None:
+    with pytest.raises(CanvasError) as caught:
+        parse_canvas(data, source="画布")
+    assert expected in str(caught.value), str(caught.value)
+
+
+def test_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(CanvasError, match="找不到画布文件"):
+        load_canvas(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("suffix", "raw", "expected"),
+    [
+        ("toml", 'name = "x', "TOML 格式错误"),
+        ("json", '{"name": ', "JSON 格式错误（第 1 行"),
+        ("yaml", "name: x", "不支持的文件类型 .yaml"),
+        ("json", "[1, 2]", "内容应为一组字段"),
+    ],
+)
+def test_broken_files_get_a_chinese_message(suffix: str, raw: str, expected: str) -> None:
+    with pytest.raises(CanvasError, match=expected.replace("(", r"\(").replace("（", "（")):
+        read_canvas_text(raw, suffix=suffix)
+
+
+def test_json_and_toml_give_the_same_canvas(tmp_path: Path) -> None:
+    canvas = load_canvas(ROOT / "assets/examples/fresh_groupbuy.toml")
+    as_json = tmp_path / "c.json"
+    as_json.write_text(canvas.model_dump_json(), encoding="utf-8")
+    assert load_canvas(as_json) == canvas
+
+
+def test_schema_describes_every_top_level_field() -> None:
+    schema = canvas_schema()
+    assert set(schema["properties"]) == set(Canvas.model_fields)
+    assert json.dumps(schema, ensure_ascii=False)  # serialisable for editors
