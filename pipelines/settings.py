@@ -33,6 +33,7 @@ class Settings(BaseModel):
     cc_temperature: float = Field(0.7, ge=0, le=2)
     cc_data_dir: Path = Path("data")
     cc_database_url: str | None = None
+    cc_users_file: Path | None = None  # default <cc_data_dir>/users.toml (pipelines/auth.py)
     cc_seed: int = 0
 
     @property
