@@ -1,0 +1,161 @@
+"""What the store hands out: plain read-only records around the content models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pipelines.canvas import Canvas
+from pipelines.content import (
+    GroupKit,
+    Item,
+    LaunchSequence,
+    LivestreamScript,
+    Post,
+    PosterCopy,
+    SellingPoints,
+)
+
+State = Literal["draft", "in_review", "approved", "rejected", "withdrawn"]
+STATES: tuple[str, ...] = ("draft", "in_review", "approved", "rejected", "withdrawn")
+STATE_LABELS: dict[str, str] = {
+    "draft": "草稿",
+    "in_review": "审核中",
+    "approved": "已通过",
+    "rejected": "已驳回",
+    "withdrawn": "已撤下",
+}
+Source = Literal["generated", "edited", "regenerated"]
+SOURCE_LABELS: dict[str, str] = {"generated": "生成", "edited": "编辑", "regenerated": "重新生成"}
+
+# kind → content model; the kind names follow TaskKind.
+KINDS: dict[str, type[Item]] = {
+    "fabe": SellingPoints,
+    "post": Post,
+    "poster_copy": PosterCopy,
+    "livestream": LivestreamScript,
+    "group_kit": GroupKit,
+    "launch": LaunchSequence,
+}
+KIND_LABELS: dict[str, str] = {
+    "fabe": "卖点",
+    "post": "帖子",
+    "poster_copy": "海报",
+    "livestream": "直播脚本",
+    "group_kit": "社群物料",
+    "launch": "开团消息",
+}
+
+
+def kind_of(item: Item) -> str:
+    for kind, model in KINDS.items():
+        if type(item) is model:
+            return kind
+    raise TypeError(f"not a reviewable item: {type(item).__name__}")
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """The latest version of one item with its review state."""
+
+    key: str
+    campaign_id: str
+    item_id: str
+    kind: str
+    day: int | None
+    channel: str | None
+    state: str
+    version: int
+    item: Item
+    updated_at: dt.datetime
+    updated_by: str
+    approved_version: int | None = None
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
+    has_poster_png: bool = False
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.item.findings)
+
+    @property
+    def clean(self) -> bool:
+        """No compliance finding at all."""
+        return not self.item.findings
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved version of an item."""
+
+    version: int
+    source: str
+    item: Item
+    created_at: dt.datetime
+    created_by: str
+    has_poster_png: bool = False
+
+
+@dataclass(frozen=True)
+class Comment:
+    version: int
+    author: str
+    body: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    item_id: str | None
+    version: int | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    id: str
+    name: str
+    canvas_hash: str
+    canvas_version: int
+    created_at: dt.datetime
+    created_by: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """A campaign's items as export sees them: latest versions, optionally approved only."""
+
+    campaign: CampaignSummary
+    canvas: Canvas
+    engine: str
+    generated_at: dt.datetime
+    items: list[StoredItem]
+
+    def of_kind(self, kind: str) -> list[StoredItem]:
+        return [i for i in self.items if i.kind == kind]
+
+    @property
+    def posts(self) -> list[StoredItem]:
+        return sorted(self.of_kind("post"), key=lambda i: (i.item.day, i.item.time, i.item_id))
+
+    @property
+    def posters(self) -> list[StoredItem]:
+        return self.of_kind("poster_copy")
+
+    @property
+    def selling_points(self) -> list[StoredItem]:
+        return self.of_kind("fabe")
+
+    def one(self, kind: str) -> StoredItem | None:
+        found = self.of_kind(kind)
+        return found[0] if found else None

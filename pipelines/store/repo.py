@@ -1,0 +1,446 @@
+"""The repository: every read and write of campaigns, items, versions, reviews and the audit log.
+
+Every write runs in one transaction (`engine.begin()`), so a failure leaves nothing half-written.
+Edits carry the version they started from; a stale one is refused with the newer text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, create_engine, select, update
+from sqlalchemy.engine import make_url
+
+from pipelines.auth import User, require
+from pipelines.canvas import Canvas, describe_validation_error
+from pipelines.content import Item, Post, PosterCopy, WeekPackage
+from pipelines.errors import StoreError
+from pipelines.settings import Settings
+from pipelines.store.models import (
+    STATE_LABELS,
+    StoredItem,
+    kind_of,
+)
+from pipelines.store.queries import StoreReads, item_lines
+from pipelines.store.schema import (
+    audit_log,
+    campaigns,
+    canvas_versions,
+    comments,
+    configure_sqlite,
+    item_versions,
+    items,
+    migrate,
+    packages,
+)
+
+
+class VersionConflict(StoreError):
+    """Someone saved a newer version first. `current` is that newer item."""
+
+    def __init__(self, message: str, current: StoredItem) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def canvas_hash(canvas: Canvas) -> str:
+    """Content hash of a canvas: equal canvases, equal hash (batch resume relies on it)."""
+    raw = json.dumps(canvas.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def open_store(settings: Settings) -> Store:
+    """Open (and create or migrate) the database named by the settings."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if url.get_backend_name() == "sqlite":
+        configure_sqlite(engine)
+    migrate(engine)
+    return Store(engine)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _day_and_channel(item: Item, posts: Mapping[str, Post]) -> tuple[int | None, str | None]:
+    if isinstance(item, Post):
+        return item.day, item.channel.value
+    if isinstance(item, PosterCopy) and item.post_id in posts:
+        post = posts[item.post_id]
+        return post.day, post.channel.value
+    launch_day = getattr(item, "launch_day", None)
+    return launch_day, None
+
+
+def _annotator() -> Any:
+    try:
+        from pipelines.compliance import annotate
+    except ImportError:
+        return None
+    return annotate
+
+
+class Store(StoreReads):
+    """Campaigns, items and their versions, reviews and the audit log."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writing a generated week ------------------------------------------------------------
+
+    def save_package(
+        self,
+        package: WeekPackage,
+        *,
+        user: User,
+        campaign_id: str | None = None,
+        posters: Mapping[str, bytes] | None = None,
+    ) -> str:
+        """Store a generated week; returns the campaign id.
+
+        A new campaign unless `campaign_id` is given: then the canvas becomes its next version,
+        existing items get a new "generated" version (back to draft) and items the new week
+        no longer has are withdrawn. `posters` maps poster item ids to rendered PNG bytes.
+        """
+        require(user, "generate")
+        now, digest = _now(), canvas_hash(package.canvas)
+        posts = {p.id: p for p in package.calendar.posts} if package.calendar else {}
+        with self.engine.begin() as conn:
+            if campaign_id is None:
+                campaign_id, version = uuid.uuid4().hex[:12], 1
+                conn.execute(
+                    campaigns.insert().values(
+                        id=campaign_id,
+                        name=package.canvas.name,
+                        canvas_hash=digest,
+                        canvas_version=1,
+                        created_at=now,
+                        created_by=user.name,
+                    )
+                )
+            else:
+                version = self._campaign_row(conn, campaign_id).canvas_version + 1
+                conn.execute(
+                    update(campaigns)
+                    .where(campaigns.c.id == campaign_id)
+                    .values(name=package.canvas.name, canvas_hash=digest, canvas_version=version)
+                )
+            conn.execute(
+                canvas_versions.insert().values(
+                    campaign_id=campaign_id,
+                    version=version,
+                    canvas_hash=digest,
+                    canvas_json=package.canvas.model_dump_json(),
+                    created_at=now,
+                    created_by=user.name,
+                )
+            )
+            conn.execute(
+                packages.insert().values(
+                    campaign_id=campaign_id,
+                    canvas_version=version,
+                    engine=package.engine,
+                    generated_at=package.generated_at,
+                    package_json=package.model_dump_json(),
+                    created_at=now,
+                    created_by=user.name,
+                )
+            )
+            seen = set()
+            for position, item in enumerate(package.items()):
+                seen.add(item.id)
+                png = (posters or {}).get(item.id)
+                self._write_generated(conn, campaign_id, position, item, posts, png, user, now)
+            stale = conn.execute(
+                select(items.c.key).where(
+                    items.c.campaign_id == campaign_id,
+                    items.c.item_id.not_in(seen),
+                    items.c.state != "withdrawn",
+                )
+            ).scalars()
+            for key in list(stale):
+                conn.execute(update(items).where(items.c.key == key).values(state="withdrawn"))
+                self._log(conn, campaign_id, key, "withdraw", user, None, "新一版生成里没有此条目")
+            self._log(conn, campaign_id, None, "generate", user, version, package.engine)
+        return campaign_id
+
+    def _write_generated(
+        self,
+        conn: Connection,
+        campaign_id: str,
+        position: int,
+        item: Item,
+        posts: Mapping[str, Post],
+        png: bytes | None,
+        user: User,
+        now: dt.datetime,
+    ) -> None:
+        key = f"{campaign_id}/{item.id}"
+        day, channel = _day_and_channel(item, posts)
+        row = conn.execute(select(items.c.version).where(items.c.key == key)).first()
+        version = 1 if row is None else row.version + 1
+        values = dict(
+            kind=kind_of(item),
+            position=position,
+            day=day,
+            channel=channel,
+            state="draft",
+            version=version,
+            has_errors=any(f.severity == "error" for f in item.findings),
+            updated_at=now,
+            updated_by=user.name,
+            approved_version=None,
+            approved_by=None,
+            approved_at=None,
+        )
+        if row is None:
+            conn.execute(
+                items.insert().values(key=key, campaign_id=campaign_id, item_id=item.id, **values)
+            )
+        else:
+            conn.execute(update(items).where(items.c.key == key).values(**values))
+        self._add_version(conn, key, version, "generated", item, png, user, now)
+
+    def _add_version(
+        self,
+        conn: Connection,
+        key: str,
+        version: int,
+        source: str,
+        item: Item,
+        png: bytes | None,
+        user: User,
+        now: dt.datetime,
+    ) -> None:
+        conn.execute(
+            item_versions.insert().values(
+                item_key=key,
+                version=version,
+                source=source,
+                body_json=item.model_dump_json(),
+                poster_png=png,
+                created_at=now,
+                created_by=user.name,
+            )
+        )
+
+    # --- editing and reviewing ---------------------------------------------------------------
+
+    def edit_item(
+        self,
+        item_key: str,
+        item: Item,
+        *,
+        user: User,
+        expected_version: int,
+        source: str = "edited",
+        poster_png: bytes | None = None,
+    ) -> StoredItem:
+        """Save `item` as the next version, if nobody saved another one since `expected_version`.
+
+        The item is validated against the campaign's canvas and re-scanned for compliance.
+        Editing an approved item sends it back to review; the approved text stays in history.
+        """
+        require(user, "edit" if source == "edited" else "generate")
+        current = self.item(item_key)
+        if current.item_id != item.id or current.kind != kind_of(item):
+            raise StoreError(f"条目「{current.item_id}」不能换成别的条目（{item.id}）")
+        if current.state == "withdrawn":
+            raise StoreError(f"条目「{current.item_id}」已撤下，不能再编辑")
+        checked = self._validated(item, self.canvas(current.campaign_id))
+        now = _now()
+        state = {"approved": "in_review", "rejected": "draft"}.get(current.state, current.state)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(items)
+                .where(items.c.key == item_key, items.c.version == expected_version)
+                .values(
+                    version=expected_version + 1,
+                    state=state,
+                    has_errors=any(f.severity == "error" for f in checked.findings),
+                    updated_at=now,
+                    updated_by=user.name,
+                    approved_version=None,
+                    approved_by=None,
+                    approved_at=None,
+                )
+            )
+            if result.rowcount != 1:
+                raise self._conflict(conn, item_key, expected_version)
+            self._add_version(
+                conn, item_key, expected_version + 1, source, checked, poster_png, user, now
+            )
+            self._log(conn, current.campaign_id, item_key, source, user, expected_version + 1, "")
+        return self.item(item_key)
+
+    def _validated(self, item: Item, canvas: Canvas) -> Item:
+        model = type(item)
+        try:
+            checked = model.model_validate(
+                item.model_dump(exclude={"findings"}), context={"canvas": canvas}
+            )
+        except ValidationError as exc:
+            lines = describe_validation_error(model, exc)
+            raise StoreError(
+                "修改未保存，内容有问题：\n" + "\n".join(f"- {x}" for x in lines)
+            ) from None
+        annotate = _annotator()
+        if annotate is not None:
+            annotate(checked, canvas)
+        else:
+            checked.findings = list(item.findings)
+        return checked
+
+    def _conflict(self, conn: Connection, item_key: str, expected: int) -> VersionConflict:
+        newer = self._stored(conn, item_key)
+        lines = item_lines(newer.item)
+        texts = "\n".join(lines[:30] + (["……"] if len(lines) > 30 else []))
+        return VersionConflict(
+            f"保存冲突：「{newer.item_id}」已被 {newer.updated_by} 在 "
+            f"{newer.updated_at:%Y-%m-%d %H:%M} 改为第 {newer.version} 版，"
+            f"你的修改基于第 {expected} 版，没有保存。请在最新内容上重新修改。最新内容：\n{texts}",
+            newer,
+        )
+
+    def submit(self, item_key: str, *, user: User) -> StoredItem:
+        """Draft or rejected → in review."""
+        require(user, "submit")
+        return self._transition(item_key, user, "submit", {"draft", "rejected"}, "in_review")
+
+    def approve(
+        self,
+        item_key: str,
+        *,
+        user: User,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> StoredItem:
+        """In review → approved. An item with an error-level finding needs a written reason."""
+        require(user, "approve")
+        current = self.item(item_key)
+        reason = (reason or "").strip()
+        if current.has_errors and not reason:
+            raise StoreError(
+                f"「{current.item_id}」有严重合规问题，通过前必须写明理由（会记入审计日志）"
+            )
+        return self._transition(
+            item_key, user, "approve", {"in_review"}, "approved", reason, expected_version
+        )
+
+    def reject(self, item_key: str, *, user: User, reason: str) -> StoredItem:
+        """In review → rejected, with the reason kept as a comment."""
+        require(user, "reject")
+        if not reason.strip():
+            raise StoreError("驳回时请写明原因，方便同事修改")
+        return self._transition(
+            item_key, user, "reject", {"in_review"}, "rejected", reason.strip(), comment=True
+        )
+
+    def approve_clean(self, campaign_id: str, *, day: int, user: User) -> list[str]:
+        """Approve, in one step, every item in review on `day` that has no finding at all."""
+        require(user, "approve")
+        keys = [i.key for i in self.items(campaign_id, state="in_review", day=day) if i.clean]
+        for key in keys:
+            self._transition(
+                key, user, "approve", {"in_review"}, "approved", "当天无问题条目一键通过"
+            )
+        return keys
+
+    def _transition(
+        self,
+        item_key: str,
+        user: User,
+        action: str,
+        allowed: set[str],
+        target: str,
+        detail: str = "",
+        expected_version: int | None = None,
+        *,
+        comment: bool = False,
+    ) -> StoredItem:
+        """Move one item between review states; `comment` also keeps `detail` as a comment."""
+        now = _now()
+        with self.engine.begin() as conn:
+            current = self._stored(conn, item_key)
+            if current.state not in allowed:
+                wanted = "、".join(STATE_LABELS[s] for s in sorted(allowed))
+                raise StoreError(
+                    f"「{current.item_id}」现在是「{STATE_LABELS[current.state]}」，"
+                    f"只有「{wanted}」的条目可以这样操作"
+                )
+            condition = [items.c.key == item_key, items.c.state == current.state]
+            condition.append(items.c.version == (expected_version or current.version))
+            values: dict[str, Any] = {"state": target, "updated_at": now, "updated_by": user.name}
+            if target == "approved":
+                values |= {"approved_version": current.version, "approved_by": user.name}
+                values["approved_at"] = now
+            if conn.execute(update(items).where(*condition).values(**values)).rowcount != 1:
+                raise self._conflict(conn, item_key, expected_version or current.version)
+            self._log(conn, current.campaign_id, item_key, action, user, current.version, detail)
+            if comment:
+                self._insert_comment(conn, item_key, current.version, user, detail, now)
+        return self.item(item_key)
+
+    def comment(self, item_key: str, body: str, *, user: User) -> None:
+        require(user, "comment")
+        body = body.strip()
+        if not body:
+            raise StoreError("评论不能为空")
+        with self.engine.begin() as conn:
+            current = self._stored(conn, item_key)
+            self._insert_comment(conn, item_key, current.version, user, body, _now())
+            self._log(conn, current.campaign_id, item_key, "comment", user, current.version, body)
+
+    def _insert_comment(
+        self, conn: Connection, key: str, version: int, user: User, body: str, now: dt.datetime
+    ) -> None:
+        conn.execute(
+            comments.insert().values(
+                item_key=key, version=version, author=user.name, body=body, created_at=now
+            )
+        )
+
+    def attach_poster(self, item_key: str, version: int, png: bytes) -> None:
+        """Keep the rendered poster of one version (rendering is not a content change)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(item_versions)
+                .where(item_versions.c.item_key == item_key, item_versions.c.version == version)
+                .values(poster_png=png)
+            )
+
+    def _log(
+        self,
+        conn: Connection,
+        campaign_id: str,
+        item_key: str | None,
+        action: str,
+        user: User,
+        version: int | None,
+        detail: str,
+    ) -> None:
+        conn.execute(
+            audit_log.insert().values(
+                campaign_id=campaign_id,
+                item_key=item_key,
+                action=action,
+                actor=user.name,
+                role=user.role,
+                version=version,
+                detail=detail,
+                at=_now(),
+            )
+        )

@@ -1,0 +1,173 @@
+"""Tables and migrations. Every table is created by numbered migrations recorded in `meta`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    select,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("canvas_hash", String(64), nullable=False, index=True),
+    Column("canvas_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+canvas_versions = Table(
+    "canvas_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("canvas_hash", String(64), nullable=False),
+    Column("canvas_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("campaign_id", "version"),
+)
+
+packages = Table(
+    "packages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("canvas_version", Integer, nullable=False),
+    Column("engine", String(40), nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("package_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+# One row per reviewable item; `version` is the latest version, `state` its review state.
+items = Table(
+    "items",
+    metadata,
+    Column("key", String(90), primary_key=True),  # "<campaign id>/<item id>"
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("day", Integer),
+    Column("channel", String(20)),
+    Column("state", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("has_errors", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("approved_version", Integer),
+    Column("approved_by", String(64)),
+    Column("approved_at", DateTime(timezone=True)),
+    UniqueConstraint("campaign_id", "item_id"),
+    Index("ix_items_campaign_state", "campaign_id", "state"),
+)
+
+item_versions = Table(
+    "item_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_key", ForeignKey("items.key", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source", String(20), nullable=False),  # generated | edited | regenerated
+    Column("body_json", Text, nullable=False),
+    Column("poster_png", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("item_key", "version"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_key", ForeignKey("items.key", ondelete="CASCADE"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("campaign_id", String(16), nullable=False, index=True),
+    Column("item_key", String(90)),
+    Column("action", String(20), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("version", Integer),
+    Column("detail", Text, nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+# Numbered, append-only. A new column or table is a new function here, never an edit above.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("meta"):
+        return 0
+    row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+    return int(row[0]) if row else 0
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database up to SCHEMA_VERSION (one transaction per step); returns the version."""
+    with engine.begin() as conn:
+        current = schema_version(conn)
+    for number in range(current + 1, SCHEMA_VERSION + 1):
+        with engine.begin() as conn:
+            MIGRATIONS[number - 1](conn)
+            conn.execute(meta.delete().where(meta.c.key == "schema_version"))
+            conn.execute(meta.insert().values(key="schema_version", value=str(number)))
+    return SCHEMA_VERSION
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL for readers alongside a writer, foreign keys on, and waiting instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
