@@ -13,7 +13,7 @@ import sys
 
 from pipelines.errors import CampaignCanvasError
 
-COMMANDS = ["week", "schema"]
+COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,81 @@
+"""Documents: the ICS calendar (one event per post) and the livestream script as DOCX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+from docx import Document
+from docx.shared import Pt
+from icalendar import Calendar, Event
+
+from pipelines.content import Block, LivestreamScript, Post
+from pipelines.store import PackageView
+
+# Posts are scheduled in local China time; a fixed zone keeps the ICS right wherever it is opened.
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+EVENT_MINUTES = 30
+
+
+def calendar_ics(view: PackageView, *, stamp: dt.datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Campaign Canvas//活动画布内容工坊//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", view.canvas.name)
+    for stored in view.posts:
+        post: Post = stored.item  # type: ignore[assignment]
+        hour, minute = map(int, post.time.split(":"))
+        start = dt.datetime.combine(post.date, dt.time(hour, minute), tzinfo=TIMEZONE)
+        event = Event()
+        event.add("uid", f"{view.campaign.id}-{post.id}@campaign-canvas")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("dtend", start + dt.timedelta(minutes=EVENT_MINUTES))
+        event.add("summary", f"【{post.channel.value}】{post.title}")
+        event.add("description", post.body)
+        event.add("categories", [post.activity_type, post.goal])
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _block(document: Document, block: Block, level: int) -> None:
+    document.add_heading(f"{block.title}（{block.minutes} 分钟）", level=level)
+    document.add_paragraph(f"画面：{block.on_screen}")
+    if block.interaction:
+        document.add_paragraph(f"互动：{block.interaction}")
+    for line in block.lines:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(f"{line.speaker}：").bold = True
+        paragraph.add_run(line.words)
+
+
+def livestream_docx(script: LivestreamScript, *, brand: str) -> bytes:
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.size = Pt(11)
+    document.add_heading(script.title, level=0)
+    document.add_paragraph(f"{brand} · 开播 {script.start_time} · 共约 {script.total_minutes} 分钟")
+    for act in script.acts:
+        document.add_heading(f"{act.name}（{act.minutes} 分钟）", level=1)
+        for block in act.blocks:
+            _block(document, block, 2)
+    document.add_heading("单品脚本", level=1)
+    for segment in script.segments:
+        document.add_heading(f"{segment.product}（{segment.minutes} 分钟）", level=2)
+        for step in segment.steps:
+            _block(document, step, 3)
+    document.add_heading("应急预案", level=1)
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "情况", "应对"
+    for item in script.contingencies:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = item.situation, item.response
+    document.add_heading("复盘指标", level=1)
+    for metric in script.review_metrics:
+        document.add_paragraph(metric, style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
