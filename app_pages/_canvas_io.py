@@ -1,0 +1,248 @@
+"""Canvas files in and out for the canvas page: examples, TOML/JSON, products from XLSX/CSV.
+
+Pure functions (no Streamlit), so they are tested directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from pipelines.canvas import Canvas
+from pipelines.errors import CanvasError
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+
+# Column headers operators use in their spreadsheets, mapped to product fields.
+PRODUCT_HEADERS = {
+    "编号": "id",
+    "商品编号": "id",
+    "名称": "name",
+    "商品名称": "name",
+    "商品": "name",
+    "品类": "category",
+    "类目": "category",
+    "原价": "price",
+    "价格": "price",
+    "活动价": "promo_price",
+    "促销价": "promo_price",
+    "规格": "specs",
+    "特点": "features",
+    "产品特点": "features",
+    "卖点": "features",
+    "证据": "evidence",
+    "库存": "stock",
+    "服务": "service",
+    "服务承诺": "service",
+    "图片": "image",
+    "商品图片": "image",
+}
+PRODUCT_FIELDS = set(PRODUCT_HEADERS.values())
+LIST_FIELDS = {"features", "evidence"}
+_SPLIT = re.compile(r"[；;、|\n]+")
+
+
+def split_items(value: Any) -> list[str]:
+    """'a；b；c' (or a list) → ['a', 'b', 'c'], blanks dropped."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in _SPLIT.split(str(value)) if part.strip()]
+
+
+def join_items(values: Any) -> str:
+    return "；".join(split_items(values))
+
+
+def list_examples() -> dict[str, Path]:
+    """Example canvases by display name ('邻里鲜周末团（fresh_groupbuy）')."""
+    found: dict[str, Path] = {}
+    for path in sorted(EXAMPLES_DIR.glob("*.toml")):
+        try:
+            name = tomllib.loads(path.read_text(encoding="utf-8")).get("name", path.stem)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        found[f"{name}（{path.stem}）"] = path
+    return found
+
+
+def parse_raw(raw: bytes, suffix: str) -> dict[str, Any]:
+    """A canvas file's data as a dict, before validation (so the form can show what is wrong)."""
+    suffix = suffix.lower().lstrip(".")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CanvasError("画布文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    try:
+        if suffix == "toml":
+            data: Any = tomllib.loads(text)
+        elif suffix == "json":
+            data = json.loads(text)
+        else:
+            raise CanvasError(f"不支持的文件类型 .{suffix}，请使用 .toml 或 .json")
+    except tomllib.TOMLDecodeError as exc:
+        raise CanvasError(f"TOML 格式错误（{exc}），请检查引号、括号和等号") from None
+    except json.JSONDecodeError as exc:
+        raise CanvasError(
+            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
+        ) from None
+    if not isinstance(data, dict):
+        raise CanvasError("画布内容应为一组字段（TOML 表或 JSON 对象）")
+    return json.loads(json.dumps(data, default=str))
+
+
+def canvas_dict(canvas: Canvas) -> dict[str, Any]:
+    """The canvas as plain JSON-able data (the form's draft)."""
+    return canvas.model_dump(mode="json")
+
+
+def _toml_ready(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _toml_ready(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_toml_ready(v) for v in data]
+    return data
+
+
+def canvas_toml(canvas: Canvas) -> str:
+    data = _toml_ready(canvas.model_dump(mode="json"))
+    data["week_start"] = canvas.week_start
+    for product, source in zip(data["products"], canvas.products, strict=True):
+        product["price"] = source.price
+        if source.promo_price is not None:
+            product["promo_price"] = source.promo_price
+    return tomli_w.dumps(data)
+
+
+def canvas_json(canvas: Canvas) -> str:
+    return canvas.model_dump_json(indent=2, exclude_none=True)
+
+
+# --- products from spreadsheets ---------------------------------------------------------------
+
+
+def read_products(raw: bytes, suffix: str) -> list[dict[str, Any]]:
+    """Product rows from an XLSX or CSV sheet whose first row names the columns."""
+    suffix = suffix.lower().lstrip(".")
+    if suffix == "csv":
+        rows = _csv_rows(raw)
+    elif suffix == "xlsx":
+        rows = _xlsx_rows(raw)
+    else:
+        raise CanvasError(f"不支持的文件类型 .{suffix}，商品表请用 .xlsx 或 .csv")
+    if not rows:
+        raise CanvasError(
+            "商品表是空的：第一行写列名（如 商品名称、原价、活动价、产品特点），下面每行一个商品"
+        )
+    header = [str(h or "").strip() for h in rows[0]]
+    fields = [PRODUCT_HEADERS.get(h, h if h in PRODUCT_FIELDS else None) for h in header]
+    if "name" not in fields or "price" not in fields:
+        raise CanvasError(f"商品表缺少「商品名称」或「原价」列（现在的列：{'、'.join(header)}）")
+    products = []
+    for row in rows[1:]:
+        product: dict[str, Any] = {}
+        for field, cell in zip(fields, row, strict=False):
+            if field is None or cell is None or str(cell).strip() == "":
+                continue
+            product[field] = _cell(field, cell)
+        if product:
+            products.append(product)
+    if not products:
+        raise CanvasError("商品表只有列名，没有商品行")
+    return products
+
+
+def _cell(field: str, cell: Any) -> Any:
+    if field in LIST_FIELDS:
+        return split_items(cell)
+    if field in {"price", "promo_price"}:
+        return _number(cell)
+    if field == "stock":
+        number = _number(cell)
+        return int(number) if isinstance(number, float) and number.is_integer() else number
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell).strip()
+
+
+def _number(cell: Any) -> Any:
+    if isinstance(cell, int | float | Decimal):
+        return float(cell)
+    text = str(cell).strip().removeprefix("¥").removeprefix("￥").removesuffix("元")
+    try:
+        return float(text)
+    except ValueError:
+        return text  # left as written: validation names the cell and says what is wrong
+
+
+def _csv_rows(raw: bytes) -> list[list[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise CanvasError("CSV 文件编码无法识别，请另存为 UTF-8")
+    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+
+
+def _xlsx_rows(raw: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise CanvasError(
+            "无法读取这个 Excel 文件：请确认是 .xlsx 格式（不是 .xls 或改了后缀的文件）"
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return [r for r in rows if any(c is not None and str(c).strip() for c in r)]
+
+
+def next_monday(today: dt.date | None = None) -> dt.date:
+    today = today or dt.date.today()
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def empty_draft() -> dict[str, Any]:
+    """A blank canvas for the form: defaults filled, required text left empty."""
+    return {
+        "name": "",
+        "week_start": next_monday().isoformat(),
+        "theme": {"name": "", "kind": "日常运营", "description": ""},
+        "brand": {"name": "", "colors": ["#E4393C", "#FFF4E0"], "trademarks": []},
+        "personas": [],
+        "scenes": ["社区团购群"],
+        "channels": ["社群", "朋友圈"],
+        "speaker": {"name": "", "ip_type": "群主IP", "tone": "亲切、真诚、像邻居一样说话"},
+        "avoid_words": [],
+        "products": [],
+        "warmup": {"methods": ["预告", "加群"], "days_before": 1, "notes": ""},
+        "burst": {
+            "methods": ["秒杀"],
+            "flash_sale_times": ["10:00", "12:00", "15:00", "18:00"],
+            "group_buy": False,
+            "launch_day": 3,
+            "livestream_day": None,
+            "livestream_time": "20:00",
+            "livestream_minutes": 90,
+            "service": "",
+            "notes": "",
+        },
+        "group_rules": [],
+    }

@@ -1,0 +1,83 @@
+"""One post opened from the calendar: full copy with findings highlighted, its poster, edit, regenerate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from app_pages._posters import show_poster
+from pipelines.content import Post, WeekPackage, product_for
+from pipelines.errors import CampaignCanvasError
+from pipelines.settings import Settings
+from pipelines.tasks import regenerate_item
+
+
+def post_detail(package: WeekPackage, post: Post, settings: Settings) -> None:
+    st.subheader(f"帖子详情 · {post.id}", divider="red", anchor="post-detail")
+    product = product_for(package.canvas, post.product_id)
+    meta = [
+        common.day_label(package, post.day),
+        post.time,
+        post.channel.value,
+        post.activity_type,
+        post.form,
+        f"目标：{post.goal}",
+    ]
+    if product is not None:
+        meta.append(f"商品：{product.name}")
+    st.caption(common.md_escape(" · ".join(meta)))
+    copy_column, poster_column = st.columns([3, 2], gap="large")
+    with copy_column:
+        findings = {
+            name: [f for f in post.findings if f.field == name] for name in ("title", "body")
+        }
+        with st.container(border=True):
+            st.markdown(f"#### {common.highlighted(post.title, findings['title'])}")
+            common.show_text(post.body, findings["body"])
+        common.show_findings(post)
+        _edit_form(package, post)
+        _regenerate(package, post, settings)
+    with poster_column:
+        copy = package.poster_for(post.id)
+        if copy is None:
+            st.caption("这条帖子不配海报。")
+        else:
+            show_poster(package, copy)
+
+
+def _edit_form(package: WeekPackage, post: Post) -> None:
+    with st.form(f"edit.{post.id}.{common.digest([post.title, post.body])}", border=True):
+        st.markdown("**修改这一条**")
+        title = st.text_input("标题", value=post.title, max_chars=40)
+        body = st.text_area("文案", value=post.body, height=220, max_chars=1200)
+        saved = st.form_submit_button("保存修改", icon=":material/save:")
+    if not saved:
+        return
+    try:
+        data = post.model_dump() | {"title": title, "body": body, "findings": []}
+        edited = common.rescan(Post.model_validate(data), package.canvas)
+        common.update_item(package, edited)
+    except (CampaignCanvasError, ValueError) as exc:
+        common.show_error(exc)
+        return
+    common.carry_notice(f"已保存「{title.strip()}」，合规检查已重新运行。")
+    st.rerun()
+
+
+def _regenerate(package: WeekPackage, post: Post, settings: Settings) -> None:
+    if not st.button("重新生成这一条", key=f"regen.{post.id}", icon=":material/refresh:"):
+        return
+    counts = st.session_state[common.REGENERATIONS]
+    variant = counts.get(post.id, 0) + 1
+    try:
+        with st.spinner("正在重写这一条…"):
+            rewritten = regenerate_item(
+                package, post.id, common.get_engine(settings), variant=variant
+            )
+        common.update_item(package, rewritten.item(post.id), source="regenerated")
+    except CampaignCanvasError as exc:
+        common.show_error(exc)
+        return
+    counts[post.id] = variant
+    common.carry_notice(f"已重新生成 {post.id}（第 {variant} 版）。")
+    st.rerun()

@@ -1,0 +1,230 @@
+"""活动画布: fill in, load or import the campaign canvas; validation next to the field at fault."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+from PIL import Image, UnidentifiedImageError
+
+from app_pages import common
+from app_pages._canvas_form import SECTION_OF, SECTIONS, CanvasForm, render_form, validate
+from app_pages._canvas_io import (
+    canvas_dict,
+    canvas_json,
+    canvas_toml,
+    empty_draft,
+    list_examples,
+    parse_raw,
+    read_products,
+)
+from pipelines.canvas import Canvas, normalise_name
+from pipelines.errors import CampaignCanvasError
+
+common.init_state()
+if st.session_state[common.DRAFT] is None:
+    canvas = common.current_canvas()
+    st.session_state[common.DRAFT] = canvas_dict(canvas) if canvas else empty_draft()
+
+
+def load_draft(data: dict) -> None:
+    """Make `data` the form's content: fresh widgets keyed by its digest, validated at once."""
+    canvas, errors = validate(data)
+    if canvas is not None:
+        data = canvas_dict(canvas)  # defaults filled in, ids assigned
+        st.session_state[common.CANVAS] = canvas
+    form_id = "f" + common.digest(data)
+    for key in [k for k in st.session_state if str(k).startswith(form_id + ".")]:
+        del st.session_state[key]
+    st.session_state[common.DRAFT] = data
+    st.session_state[common.DRAFT_ID] = form_id
+    st.session_state[common.CANVAS_ERRORS] = errors
+
+
+def on_example() -> None:
+    path = list_examples().get(st.session_state["example_choice"])
+    if path is None:
+        return
+    load_draft(parse_raw(path.read_bytes(), "toml"))
+    common.carry_notice(f"已载入示例画布「{st.session_state[common.CANVAS].name}」")
+
+
+def on_canvas_file() -> None:
+    upload = st.session_state.get("canvas_upload")
+    if upload is None:
+        return
+    try:
+        data = parse_raw(upload.getvalue(), Path(upload.name).suffix)
+    except CampaignCanvasError as exc:
+        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        return
+    load_draft(data)
+    if st.session_state[common.CANVAS_ERRORS]:
+        st.session_state["import_error"] = (
+            f"{upload.name} 已导入，但有问题需要修改，见下方各栏红字。"
+        )
+    else:
+        common.carry_notice(f"已导入画布文件 {upload.name}")
+
+
+def on_products_file() -> None:
+    upload = st.session_state.get("products_upload")
+    if upload is None:
+        return
+    try:
+        products = read_products(upload.getvalue(), Path(upload.name).suffix)
+    except CampaignCanvasError as exc:
+        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        return
+    load_draft({**st.session_state[common.DRAFT], "products": products})
+    common.carry_notice(f"已从 {upload.name} 导入 {len(products)} 个商品（替换原商品表）")
+
+
+def on_image(product_id: str) -> None:
+    upload = st.session_state.get(f"image.{product_id}")
+    if upload is None:
+        return
+    raw = upload.getvalue()
+    try:
+        image = _checked_image(raw)
+    except CampaignCanvasError as exc:
+        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        return
+    folder = common.current_settings().cc_data_dir / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(raw).hexdigest()[:16]}.png"
+    image.save(path, "PNG")
+    draft = st.session_state[common.DRAFT]
+    products = [
+        {**p, "image": str(path.resolve())} if p.get("id") == product_id else p
+        for p in draft.get("products", [])
+    ]
+    load_draft({**draft, "products": products})
+    common.carry_notice(f"已为商品 {product_id} 设置图片")
+
+
+def _checked_image(raw: bytes) -> Image.Image:
+    """A safe, upright image: the poster module's checks (type, size, pixels) when it exists."""
+    if common.has_module("pipelines.poster"):
+        from pipelines.poster import load_image
+
+        return load_image(raw)
+    from io import BytesIO
+
+    from pipelines.errors import PosterError
+
+    try:
+        image = Image.open(BytesIO(raw))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise PosterError("不是可用的图片文件，请上传 JPG 或 PNG") from None
+    return image
+
+
+# --- page ------------------------------------------------------------------------------------
+
+st.title("活动画布")
+st.caption("一张画布写清六大要素：主题、人群、场景、商品、预热、引爆。一整周的内容都从这里生成。")
+common.show_notice()
+if st.session_state.get("import_error"):
+    st.error(st.session_state.pop("import_error"), icon=":material/error:")
+
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    with left:
+        examples = list_examples()
+        st.selectbox("示例画布", list(examples), key="example_choice")
+        st.button(
+            "载入示例", on_click=on_example, icon=":material/auto_awesome:", disabled=not examples
+        )
+    with middle:
+        st.file_uploader(
+            "导入画布文件（TOML / JSON）",
+            type=["toml", "json"],
+            key="canvas_upload",
+            on_change=on_canvas_file,
+        )
+    with right:
+        st.file_uploader(
+            "导入商品表（XLSX / CSV）",
+            type=["xlsx", "csv"],
+            key="products_upload",
+            on_change=on_products_file,
+        )
+
+draft = st.session_state[common.DRAFT]
+form_id = st.session_state[common.DRAFT_ID]
+errors = st.session_state[common.CANVAS_ERRORS]
+bad_sections = {SECTION_OF.get(loc[0] if loc else "", -1) for loc in errors}
+marks = [" ⚠" if index in bad_sections else "" for index in range(len(SECTIONS))]
+if errors:
+    st.error(
+        f"画布有 {len(errors)} 处问题，已在对应栏目标出（带 ⚠ 的分页）。", icon=":material/error:"
+    )
+loose = st.container()
+
+with st.form(key=f"form.{form_id}", border=False, enter_to_submit=False):
+    form = CanvasForm(form_id, draft)
+    data = render_form(form, marks)
+    submitted = st.form_submit_button("保存并校验画布", type="primary", icon=":material/check:")
+unplaced = form.fill(errors)
+with loose:
+    for message in unplaced:
+        st.error(message, icon=":material/error:")
+
+if submitted:
+    load_draft(data)
+    if st.session_state[common.CANVAS_ERRORS]:
+        st.rerun()
+    common.carry_notice("画布已保存，校验通过。")
+    st.rerun()
+
+canvas: Canvas | None = common.current_canvas()
+if canvas is None:
+    st.stop()
+
+st.subheader("商品图片", divider="gray")
+st.caption("海报会用到商品图。支持 JPG / PNG / WebP，单张不超过 20 MB。")
+columns = st.columns(min(4, len(canvas.products)))
+for index, product in enumerate(canvas.products):
+    with columns[index % len(columns)], st.container(border=True):
+        st.markdown(f"**{common.md_escape(product.name)}**")
+        if product.image and Path(product.image).is_file():
+            st.image(product.image, width=160)
+        else:
+            st.caption("还没有图片")
+        st.file_uploader(
+            "上传图片",
+            type=["jpg", "jpeg", "png", "webp"],
+            key=f"image.{product.id}",
+            on_change=on_image,
+            args=(product.id,),
+            label_visibility="collapsed",
+        )
+
+st.subheader("保存与下载", divider="gray")
+package = common.current_package()
+if package is not None and package.canvas != canvas:
+    st.warning(
+        "画布改过了：本周内容还是按旧画布生成的。到「一周日历」重新生成即可。",
+        icon=":material/sync_problem:",
+    )
+slug = normalise_name(canvas.name)
+left, right, _ = st.columns([1, 1, 2])
+left.download_button(
+    "下载画布 TOML",
+    canvas_toml(canvas),
+    file_name=f"{slug}.toml",
+    mime="application/toml",
+    on_click="ignore",
+    icon=":material/download:",
+)
+right.download_button(
+    "下载画布 JSON",
+    canvas_json(canvas),
+    file_name=f"{slug}.json",
+    mime="application/json",
+    on_click="ignore",
+    icon=":material/download:",
+)

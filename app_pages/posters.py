@@ -1,0 +1,125 @@
+"""海报: the week's posters; layout per poster, edit the words and re-render, download one or all."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from app_pages._posters import layout_of, posters_zip, show_poster
+from pipelines.canvas import normalise_name
+from pipelines.content import PosterCopy, WeekPackage
+from pipelines.errors import CampaignCanvasError
+from pipelines.poster import list_layouts
+from pipelines.tasks import regenerate_item
+
+common.init_state()
+
+
+def choose_layout(poster_id: str) -> None:
+    st.session_state[common.LAYOUTS][poster_id] = st.session_state[f"layout.{poster_id}"]
+
+
+def edit_form(package: WeekPackage, copy: PosterCopy) -> None:
+    with st.form(f"poster.{copy.id}.{common.digest(copy.model_dump(mode='json'))}", border=False):
+        headline = st.text_input("主标题（≤14 字）", value=copy.headline, max_chars=14)
+        subheadline = st.text_input("副标题（≤24 字）", value=copy.subheadline, max_chars=24)
+        bullets = st.text_area(
+            "卖点（每行一条，2–4 条，每条 ≤16 字）", value="\n".join(copy.bullets), height=110
+        )
+        urgency = st.text_input("时间/紧迫感（≤24 字）", value=copy.urgency, max_chars=24)
+        cta = st.text_input("行动号召（≤16 字）", value=copy.cta, max_chars=16)
+        saved = st.form_submit_button("保存并重新渲染", icon=":material/brush:")
+    if not saved:
+        return
+    data = copy.model_dump() | {
+        "headline": headline,
+        "subheadline": subheadline,
+        "bullets": [b.strip() for b in bullets.splitlines() if b.strip()],
+        "urgency": urgency,
+        "cta": cta,
+        "findings": [],
+    }
+    try:
+        edited = PosterCopy.model_validate(data, context={"canvas": package.canvas})
+        common.update_item(package, common.rescan(edited, package.canvas))
+    except (CampaignCanvasError, ValueError) as exc:
+        common.show_error(exc)
+        return
+    common.carry_notice(f"海报「{headline}」已更新并重新渲染。")
+    st.rerun()
+
+
+def regenerate(package: WeekPackage, copy: PosterCopy) -> None:
+    counts = st.session_state[common.REGENERATIONS]
+    variant = counts.get(copy.id, 0) + 1
+    try:
+        with st.spinner("正在重写海报文案…"):
+            engine = common.get_engine(common.current_settings())
+            rewritten = regenerate_item(package, copy.id, engine, variant=variant)
+        common.update_item(package, rewritten.item(copy.id), source="regenerated")
+    except CampaignCanvasError as exc:
+        common.show_error(exc)
+        return
+    counts[copy.id] = variant
+    common.carry_notice(f"已重新生成海报文案 {copy.id}（第 {variant} 版）。")
+    st.rerun()
+
+
+package = common.require_package()
+st.title("海报")
+common.show_notice()
+if not package.posters:
+    st.warning("本周没有海报文案。若有失败任务，请回到「一周日历」查看原因并重新生成。")
+    st.stop()
+
+names = list_layouts()
+layouts = {copy.id: layout_of(package, copy) for copy in package.posters}
+head, action = st.columns([3, 1], vertical_alignment="bottom")
+head.caption(f"共 {len(package.posters)} 张海报。可逐张换版式、改文案；改完自动重新渲染。")
+action.download_button(
+    "下载全部海报（ZIP）",
+    lambda: posters_zip(package, layouts),
+    file_name=f"{normalise_name(package.canvas.name)}-posters.zip",
+    mime="application/zip",
+    on_click="ignore",
+    icon=":material/folder_zip:",
+    type="primary",
+    width="stretch",
+)
+
+columns = st.columns(3, gap="medium")
+for index, copy in enumerate(package.posters):
+    with columns[index % 3], st.container(border=True):
+        post = package.item(copy.post_id)
+        st.caption(
+            common.md_escape(
+                f"{common.day_label(package, post.day)} {post.time} · {post.channel.value} · {copy.kind.value}"
+            )
+        )
+        png = show_poster(package, copy)
+        left, right = st.columns([3, 2], vertical_alignment="bottom")
+        left.selectbox(
+            "版式",
+            names,
+            index=names.index(layouts[copy.id]) if layouts[copy.id] in names else 0,
+            key=f"layout.{copy.id}",
+            on_change=choose_layout,
+            args=(copy.id,),
+        )
+        if png is not None:
+            right.download_button(
+                "PNG",
+                png,
+                file_name=f"{copy.id}.png",
+                mime="image/png",
+                key=f"png.{copy.id}",
+                on_click="ignore",
+                icon=":material/download:",
+                width="stretch",
+            )
+        if copy.findings:
+            common.show_findings(copy)
+        with st.expander("修改文案"):
+            edit_form(package, copy)
+            if st.button("重新生成文案", key=f"regen.{copy.id}", icon=":material/refresh:"):
+                regenerate(package, copy)

@@ -1,0 +1,219 @@
+"""一周日历: generate the week with visible progress, see it as a 7-day grid and a table, open a post."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from app_pages._post_detail import post_detail
+from pipelines.canvas import Canvas, normalise_name
+from pipelines.content import Post, WeekPackage
+from pipelines.errors import CampaignCanvasError
+from pipelines.render_md import package_markdown
+from pipelines.settings import Settings
+from pipelines.tasks import TaskEvent, generate_week
+
+common.init_state()
+MARKS = {"done": "✓", "cached": "↺", "failed": "✗", "skipped": "–"}
+EDITABLE = ["title", "body"]
+
+
+def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
+    """Run the week plan with a live status: one line per finished task, a progress bar."""
+    seen: set[str] = set()
+    finished: set[str] = set()
+    with st.status(f"正在生成「{canvas.name}」的一周内容…", expanded=True) as status:
+        bar = st.progress(0.0, text="准备任务…")
+
+        def on_event(event: TaskEvent) -> None:
+            seen.add(event.task_id)
+            if event.state == "started":
+                return
+            finished.add(event.task_id)
+            label = common.KIND_LABELS.get(event.kind.value, event.kind.value)
+            detail = f"：{event.message}" if event.message else ""
+            st.text(f"{MARKS[event.state]} {label} {event.task_id}{detail}")
+            bar.progress(
+                len(finished) / len(seen), text=f"已完成 {len(finished)} / {len(seen)} 个任务"
+            )
+
+        try:
+            package = generate_week(
+                canvas,
+                common.get_engine(settings),
+                cache=common.result_cache(settings),
+                concurrency=settings.cc_max_concurrency,
+                on_event=on_event,
+            )
+        except CampaignCanvasError as exc:
+            status.update(label="生成失败", state="error", expanded=True)
+            common.show_error(exc)
+            return None
+        counts = "，".join(f"{k} {v}" for k, v in package.counts().items() if v)
+        state = "error" if package.failures else "complete"
+        status.update(label=f"生成完成：{counts}", state=state, expanded=False)
+    return package
+
+
+def open_post(post_id: str) -> None:
+    st.session_state[common.SELECTED_POST] = post_id
+
+
+def calendar_grid(package: WeekPackage) -> None:
+    calendar = package.calendar
+    selected = st.session_state[common.SELECTED_POST]
+    columns = st.columns(7, gap="small")
+    for day, column in enumerate(columns, start=1):
+        with column, st.container(border=True):
+            st.markdown(f"**{common.day_label(package, day)}**")
+            for post in calendar.day(day):
+                flag = " ⚠" if post.findings else ""
+                poster = " 🖼" if package.poster_for(post.id) else ""
+                st.button(
+                    f"{post.time} {post.channel.value}{poster}{flag}  \n{common.md_escape(post.title)}",
+                    key=f"open.{post.id}",
+                    on_click=open_post,
+                    args=(post.id,),
+                    type="primary" if post.id == selected else "secondary",
+                    width="stretch",
+                    help=f"{post.activity_type} · {post.form} · {post.goal}",
+                )
+
+
+def posts_table(package: WeekPackage) -> None:
+    """All posts in one table; titles and copy are editable in place."""
+    posts = sorted(package.calendar.posts, key=lambda p: (p.day, p.time))
+    rows = [
+        {
+            "id": p.id,
+            "day": common.day_label(package, p.day),
+            "time": p.time,
+            "channel": p.channel.value,
+            "activity_type": p.activity_type,
+            "form": p.form,
+            "goal": p.goal,
+            "title": p.title,
+            "body": p.body,
+            "findings": len(p.findings),
+        }
+        for p in posts
+    ]
+    key = "posts." + common.digest([r["title"] + r["body"] for r in rows])
+    edited = st.data_editor(
+        rows,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        disabled=[c for c in rows[0] if c not in EDITABLE],
+        column_config={
+            "id": st.column_config.TextColumn("编号", width="small"),
+            "day": "日期",
+            "time": "时间",
+            "channel": "渠道",
+            "activity_type": "活动类型",
+            "form": "形式",
+            "goal": "目标",
+            "title": st.column_config.TextColumn("标题", max_chars=40, width="medium"),
+            "body": st.column_config.TextColumn("文案", width="large"),
+            "findings": st.column_config.NumberColumn("合规提示", width="small"),
+        },
+    )
+    by_id = {p.id: p for p in posts}
+    for row in edited:
+        post = by_id[row["id"]]
+        if row["title"] != post.title or row["body"] != post.body:
+            save_post(package, post, title=row["title"], body=row["body"])
+            st.rerun()
+
+
+def save_post(package: WeekPackage, post: Post, *, title: str, body: str) -> None:
+    try:
+        data = post.model_dump() | {"title": title, "body": body, "findings": []}
+        edited = common.rescan(Post.model_validate(data), package.canvas)
+        common.update_item(package, edited)
+    except (CampaignCanvasError, ValueError) as exc:
+        common.show_error(exc)
+        st.stop()
+    common.carry_notice(f"已保存「{title}」")
+
+
+# --- page ------------------------------------------------------------------------------------
+
+canvas = common.require_canvas()
+settings = common.current_settings()
+package = common.current_package()
+
+st.title("一周日历")
+head, action = st.columns([3, 1], vertical_alignment="bottom")
+with head:
+    end = canvas.days[-1]
+    st.markdown(
+        f"**{common.md_escape(canvas.name)}** · {common.md_escape(canvas.theme.name)} · "
+        f"{canvas.week_start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    )
+    engine_label = (
+        "内置模板引擎（离线）"
+        if settings.cc_engine == "template"
+        else f"大模型：{settings.cc_model or '未设置模型'}"
+    )
+    st.caption(f"生成引擎：{engine_label}（在「设置」页更换）")
+with action:
+    clicked = st.button(
+        "生成本周内容" if package is None else "重新生成本周内容",
+        key="generate",
+        type="primary",
+        icon=":material/auto_awesome:",
+        width="stretch",
+    )
+if clicked:
+    fresh = generate(canvas, settings)
+    if fresh is not None:
+        st.session_state[common.SELECTED_POST] = None
+        st.session_state[common.REGENERATIONS] = {}
+        common.set_package(fresh)
+        package = fresh
+
+common.show_notice()
+if package is None:
+    st.info("点击右上角「生成本周内容」：先写卖点，再排一周日历、海报文案和直播脚本。")
+    st.stop()
+if package.canvas != canvas:
+    st.warning(
+        "画布改过了：下面是按旧画布生成的内容。点「重新生成本周内容」更新。",
+        icon=":material/sync_problem:",
+    )
+for failure in package.failures:
+    label = "未生成（依赖的任务失败）" if failure.skipped else "生成失败"
+    st.error(f"{label}：{failure.task_id}：{failure.message}", icon=":material/error:")
+if package.calendar is None:
+    st.stop()
+
+metrics = st.columns(4)
+metrics[0].metric("帖子", len(package.calendar.posts))
+metrics[1].metric("海报", len(package.posters))
+metrics[2].metric("合规提示", sum(len(item.findings) for item in package.items()))
+metrics[3].metric("失败任务", len(package.failures))
+
+grid_tab, table_tab = st.tabs(["日历视图", "表格视图（可编辑）"])
+with grid_tab:
+    calendar_grid(package)
+with table_tab:
+    posts_table(package)
+
+st.download_button(
+    "下载本周内容 Markdown",
+    lambda: package_markdown(package),
+    file_name=f"{normalise_name(canvas.name)}-week.md",
+    mime="text/markdown",
+    on_click="ignore",
+    icon=":material/download:",
+)
+
+selected = st.session_state[common.SELECTED_POST]
+if selected is not None:
+    try:
+        post = package.item(selected)
+    except KeyError:
+        post = None
+    if isinstance(post, Post):
+        post_detail(package, post, settings)
