@@ -1,0 +1,141 @@
+"""What the model is asked to write (a strict JSON schema) and how its answer becomes an item.
+
+Fields the system knows better than the model — item ids, dates, the facts a task fixes — are
+left out of the schema or overwritten after parsing, deterministically, before validation. The
+output model then validates with the canvas in its context, so its business rules apply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pipelines.canvas import describe_validation_error
+from pipelines.engines.base import OUTPUT_MODELS, Task, TaskKind
+
+# Filled in by the system, never written by the model.
+_SYSTEM_FIELDS = ("id", "findings")
+_POST_SYSTEM_FIELDS = (*_SYSTEM_FIELDS, "date")
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+class BadAnswer(Exception):
+    """The model's answer cannot become the task's item; `str()` is the feedback for a reask."""
+
+
+@cache
+def _schema_of(model: type[BaseModel]) -> str:
+    schema = model.model_json_schema()
+    for name, definition in [(model.__name__, schema), *schema.get("$defs", {}).items()]:
+        props = definition.get("properties", {})
+        if "id" in props and "findings" in props:  # an Item
+            for field in _POST_SYSTEM_FIELDS if name == "Post" else _SYSTEM_FIELDS:
+                props.pop(field, None)
+    _strict(schema)
+    used = set(re.findall(r'"#/\$defs/([^"]+)"', json.dumps(schema)))
+    defs = {k: v for k, v in schema.pop("$defs", {}).items() if k in used}
+    if defs:
+        schema["$defs"] = defs
+    return json.dumps(schema, ensure_ascii=False, sort_keys=True)
+
+
+def answer_schema(kind: TaskKind) -> dict[str, Any]:
+    """The strict JSON schema of the answer for `kind` (a fresh copy)."""
+
+    return json.loads(_schema_of(OUTPUT_MODELS[kind]))
+
+
+def _strict(node: Any) -> None:
+    """Strict structured-output form: closed objects, every property required, no defaults."""
+    if isinstance(node, dict):
+        node.pop("default", None)
+        node.pop("title", None)
+        if node.get("type") == "object" or "properties" in node:
+            node["additionalProperties"] = False
+            node["required"] = list(node.get("properties", {}))
+        for key, value in node.items():
+            if key == "properties":
+                for prop in value.values():
+                    _strict(prop)
+            else:
+                _strict(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strict(value)
+
+
+def parse_answer(task: Task, raw: str | None) -> BaseModel:
+    """Turn the raw answer text into the task's validated item, or raise BadAnswer."""
+    if raw is None or not raw.strip():
+        raise BadAnswer("回答是空的：请输出完整的 JSON 对象。")
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadAnswer(
+            f"回答不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）："
+            "请只输出一个 JSON 对象，不要加说明文字。"
+        ) from None
+    if not isinstance(data, dict):
+        raise BadAnswer("回答应是一个 JSON 对象（{...}），不是列表或单个值。")
+    _fill_system_fields(task, data)
+    model = task.output_model
+    try:
+        return model.model_validate_json(
+            json.dumps(data, ensure_ascii=False), context={"canvas": task.canvas}
+        )
+    except ValidationError as exc:
+        lines = describe_validation_error(model, exc)
+        problems = "\n".join(f"- {line}" for line in lines[:20])
+        more = f"\n（另有 {len(lines) - 20} 处）" if len(lines) > 20 else ""
+        raise BadAnswer(f"回答未通过校验，共 {len(lines)} 处问题：\n{problems}{more}") from None
+
+
+def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
+    canvas = task.canvas
+    data["id"] = task.item_id
+    data["findings"] = []
+    if task.kind is TaskKind.FABE and task.product is not None:
+        data["product_id"] = task.product.id
+        data["product"] = task.product.name
+    elif task.kind is TaskKind.CALENDAR and isinstance(data.get("posts"), list):
+        _number_posts(task, data["posts"])
+    elif task.kind is TaskKind.POST and task.post is not None:
+        kept = task.post.model_dump(
+            mode="json", include={"day", "date", "time", "channel", "product_id"}
+        )
+        kept |= task.post.model_dump(mode="json", include={"activity_type", "form", "goal"})
+        data.update(kept)
+    elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
+        data["post_id"] = task.post.id
+    elif task.kind is TaskKind.LIVESTREAM:
+        data["start_time"] = canvas.burst.livestream_time
+    elif task.kind is TaskKind.LAUNCH:
+        data["launch_day"] = canvas.burst.launch_day
+
+
+def _number_posts(task: Task, posts: list[Any]) -> None:
+    """Ids `post-d<day>-<NN>` in time order within each day; dates from the canvas's week."""
+    days = task.canvas.days
+    valid = [p for p in posts if isinstance(p, dict) and isinstance(p.get("day"), int)]
+    for post in valid:
+        post["findings"] = []
+        if 1 <= post["day"] <= 7:
+            post["date"] = days[post["day"] - 1].isoformat()
+    order = sorted(valid, key=lambda p: (p["day"], str(p.get("time", ""))))
+    counters: dict[int, int] = {}
+    for post in order:
+        counters[post["day"]] = counters.get(post["day"], 0) + 1
+        post["id"] = f"post-d{post['day']}-{counters[post['day']]:02d}"
+
+
+def schema_for_prompt(kind: TaskKind) -> str:
+    """The answer schema, pretty-printed for the prompt in json_object mode."""
+    return json.dumps(answer_schema(kind), ensure_ascii=False, indent=1)

@@ -1,0 +1,191 @@
+"""The LLM engine: render the task's prompt, call the endpoint, validate, ask again on bad answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+import openai
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
+
+from pipelines.content import Finding, Item, Usage, WeekCalendar
+from pipelines.engines.base import Result, Task
+from pipelines.engines.llm.answers import BadAnswer, answer_schema, parse_answer
+from pipelines.engines.llm.client import ClientPool, translate
+from pipelines.errors import GenerationFailed
+from pipelines.prompting import reask_message, task_messages
+from pipelines.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # answers per task: the first plus two reasks
+
+
+class LLMEngine:
+    """Any OpenAI-compatible chat endpoint behind the `Engine` seam.
+
+    Compliance: an answer with error-level findings is sent back once for a rewrite; the rewrite
+    is then accepted with its findings attached, for a reviewer to decide (DOMAIN.md §7).
+    """
+
+    def __init__(self, settings: Settings, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+        settings.check_llm()
+        self.settings = settings
+        self.model = settings.cc_model or ""
+        self.json_mode = settings.json_mode
+        self.max_attempts = max_attempts
+        self.name = f"openai:{self.model}"
+        self._clients = ClientPool(settings)
+
+    # --- the seam ------------------------------------------------------------------------------
+
+    def cache_key(self, task: Task) -> str:
+        """Hash of (model, JSON mode, rendered prompt, answer schema): same key, same request."""
+        schema = self._schema(task)
+        payload = [self.model, self.json_mode, self._messages(task, schema), schema]
+        raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        return f"llm/{hashlib.sha256(raw).hexdigest()}"
+
+    async def generate(self, task: Task) -> Result:
+        schema = self._schema(task)
+        messages = self._messages(task, schema)
+        usage = Usage()
+        state = _Attempts(messages)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts),
+            retry=retry_if_exception_type(BadAnswer),
+            reraise=False,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    raw, call_usage = await self._call(state.messages, task, schema)
+                    usage = usage + call_usage
+                    state.answer(raw)
+                    try:
+                        output = parse_answer(task, raw)
+                    except BadAnswer as exc:
+                        raise state.reject(str(exc)) from None
+                    state.review(task, output)
+        except RetryError:
+            log.warning(
+                "task %s failed after %d answers; last answer: %r",
+                task.item_id,
+                state.count,
+                state.last_answer[:2000],
+            )
+            raise GenerationFailed(
+                f"模型连续 {state.count} 次回答都不合格（{task.item_id}）：{state.last_problem}",
+                attempts=state.count,
+                last_answer=state.last_answer,
+            ) from None
+        return Result(output=output, usage=usage)
+
+    async def aclose(self) -> None:
+        await self._clients.aclose()
+
+    # --- one call ------------------------------------------------------------------------------
+
+    def _schema(self, task: Task) -> dict[str, Any]:
+        return answer_schema(task.kind)
+
+    def _messages(self, task: Task, schema: dict[str, Any]) -> list[dict[str, str]]:
+        shown = json.dumps(schema, ensure_ascii=False, indent=1)
+        return task_messages(task, json_mode=self.json_mode, schema=shown)
+
+    def _response_format(self, task: Task, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.json_mode == "object":
+            return {"type": "json_object"}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": task.output_model.__name__, "schema": schema, "strict": True},
+        }
+
+    async def _call(
+        self, messages: list[dict[str, str]], task: Task, schema: dict[str, Any]
+    ) -> tuple[str | None, Usage]:
+        """One chat completion (the SDK retries transport faults inside it)."""
+        try:
+            completion = await self._clients.get().chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=self._response_format(task, schema),  # type: ignore[arg-type]
+                temperature=self.settings.cc_temperature,
+            )
+        except openai.OpenAIError as exc:
+            raise translate(exc, self.settings) from None
+        usage = Usage(calls=1)
+        if completion.usage is not None:
+            usage = Usage(
+                calls=1,
+                prompt_tokens=completion.usage.prompt_tokens or 0,
+                completion_tokens=completion.usage.completion_tokens or 0,
+            )
+        if not completion.choices:
+            return None, usage
+        choice = completion.choices[0]
+        content = choice.message.content
+        if choice.finish_reason == "length" and content:
+            log.info("task %s: answer cut off at the token limit", task.item_id)
+        return content, usage
+
+
+class _Attempts:
+    """The conversation of one task: each bad answer and its feedback are appended to it."""
+
+    def __init__(self, messages: list[dict[str, str]]) -> None:
+        self.messages = list(messages)
+        self.count = 0
+        self.last_answer = ""
+        self.last_problem = ""
+        self.compliance_fed_back = False
+
+    def answer(self, raw: str | None) -> None:
+        self.count += 1
+        self.last_answer = raw or ""
+
+    def reject(self, problem: str) -> BadAnswer:
+        self.last_problem = problem.splitlines()[0]
+        self.messages += [
+            # Some providers refuse an empty assistant turn; say it was empty instead.
+            {"role": "assistant", "content": self.last_answer or "（空回答）"},
+            {"role": "user", "content": reask_message(problem)},
+        ]
+        return BadAnswer(problem)
+
+    def review(self, task: Task, output: BaseModel) -> None:
+        """Compliance errors in the first valid answer are fed back once; later ones are kept."""
+        scanned = [(item, _scan(item, task)) for item in _items(output)]
+        errors = [
+            (item.id, f) for item, findings in scanned for f in findings if f.severity == "error"
+        ]
+        if errors and not self.compliance_fed_back:
+            self.compliance_fed_back = True
+            raise self.reject(_compliance_feedback(errors))
+        for item, findings in scanned:
+            item.findings = findings
+
+
+def _items(output: BaseModel) -> list[Item]:
+    if isinstance(output, WeekCalendar):
+        return list(output.posts)
+    return [output] if isinstance(output, Item) else []
+
+
+def _scan(item: Item, task: Task) -> list[Finding]:
+    try:
+        from pipelines.compliance import scan_item
+    except ImportError:  # the checker is optional for the engine
+        return []
+    return scan_item(item, task.canvas)
+
+
+def _compliance_feedback(errors: list[tuple[str, Finding]]) -> str:
+    lines = [
+        f"- {item_id}.{f.field}「{f.span}」：{f.rule}（{f.why}）建议：{f.suggestion}"
+        for item_id, f in errors[:15]
+    ]
+    return "回答里有违反广告合规的说法，请只改写这些地方，其余内容保持不变：\n" + "\n".join(lines)

@@ -1,0 +1,87 @@
+"""Prompts are files in prompts/, rendered by one sandboxed, strict Jinja environment.
+
+A missing variable fails loudly (StrictUndefined). User text from the canvas reaches a prompt only
+through the `data` macro, as JSON inside a named tag; the system prompt tells the model that
+whatever sits inside those tags is data, never instructions.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel
+
+from pipelines.engines.base import Task
+from pipelines.errors import ConfigError
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+
+def data_json(value: Any) -> str:
+    """JSON for a data block; `</` is escaped so text can never close the tag around it."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json", exclude={"findings"})
+    elif isinstance(value, (list, tuple)):
+        value = [
+            v.model_dump(mode="json", exclude={"findings"}) if isinstance(v, BaseModel) else v
+            for v in value
+        ]
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text.replace("</", "<\\/")
+
+
+@cache
+def environment() -> SandboxedEnvironment:
+    """The one environment every prompt is rendered with."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(PROMPTS_DIR),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,  # prompts are plain text, not HTML
+    )
+    env.filters["data_json"] = data_json
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one prompt template; a missing template or variable is a ConfigError."""
+    try:
+        return environment().get_template(template).render(**context).strip()
+    except TemplateNotFound:
+        raise ConfigError(f"找不到提示词模板 prompts/{template}") from None
+
+
+def _playbook() -> Any:
+    try:
+        from pipelines.playbook import load_playbook
+    except ImportError:
+        return None
+    return load_playbook()
+
+
+def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
+    """System and user messages for one task. `schema` is shown in the prompt in object mode."""
+    context = {
+        "task": task,
+        "canvas": task.canvas,
+        "playbook": _playbook(),
+        "json_mode": json_mode,
+        "schema": schema,
+        "compliance": [],
+    }
+    return [
+        {"role": "system", "content": render("system.j2", **context)},
+        {"role": "user", "content": render(f"{task.kind.value}.j2", **context)},
+    ]
+
+
+def reask_message(feedback: str) -> str:
+    """The user turn that sends a rejected answer's problems back to the model."""
+    return render("reask.j2", feedback=feedback)
