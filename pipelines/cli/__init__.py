@@ -13,7 +13,7 @@ import sys
 
 from pipelines.errors import CampaignCanvasError
 
-COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users"]
+COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users", "doctor"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import openai
@@ -16,7 +18,7 @@ from pipelines.engines.base import Result, Task
 from pipelines.engines.llm.answers import BadAnswer, answer_schema, parse_answer
 from pipelines.engines.llm.client import ClientPool, translate
 from pipelines.errors import GenerationFailed
-from pipelines.prompting import reask_message, task_messages
+from pipelines.prompting import reask_message, render, task_messages
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,41 @@ class LLMEngine:
     async def aclose(self) -> None:
         await self._clients.aclose()
 
+    async def ping(self) -> Ping:
+        """One tiny call in the configured JSON mode (for `campaign-canvas doctor`)."""
+        schema = {
+            "type": "object",
+            "properties": {"ok": {"type": "boolean"}},
+            "required": ["ok"],
+            "additionalProperties": False,
+        }
+        fmt: dict[str, Any] = {"type": "json_object"}
+        if self.json_mode == "schema":
+            fmt = {
+                "type": "json_schema",
+                "json_schema": {"name": "Ping", "schema": schema, "strict": True},
+            }
+        started = time.perf_counter()
+        try:
+            completion = await self._clients.get().chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": render("ping.j2")}],
+                response_format=fmt,  # type: ignore[arg-type]
+                temperature=0,
+                max_tokens=20,
+            )
+        except openai.OpenAIError as exc:
+            raise translate(exc, self.settings) from None
+        latency = time.perf_counter() - started
+        content = completion.choices[0].message.content if completion.choices else None
+        try:
+            ok = json.loads(content or "").get("ok") is True
+        except (json.JSONDecodeError, AttributeError):
+            ok = False
+        return Ping(
+            model=completion.model or self.model, latency=latency, answer=content or "", ok=ok
+        )
+
     # --- one call ------------------------------------------------------------------------------
 
     def _schema(self, task: Task) -> dict[str, Any]:
@@ -131,6 +168,14 @@ class LLMEngine:
         if choice.finish_reason == "length" and content:
             log.info("task %s: answer cut off at the token limit", task.item_id)
         return content, usage
+
+
+@dataclass(frozen=True)
+class Ping:
+    model: str  # as the endpoint names it
+    latency: float  # seconds
+    answer: str
+    ok: bool  # the answer was the JSON asked for
 
 
 class _Attempts:
