@@ -45,3 +45,7 @@ class StoreError(CampaignCanvasError):
 
 class ExportError(CampaignCanvasError):
     """An export could not be written."""
+
+
+class PlaybookError(CampaignCanvasError):
+    """The packaged domain playbook (pipelines/playbook/*.toml) is missing or broken."""
