@@ -89,7 +89,8 @@ def write_outputs(package: WeekPackage, folder: Path, *, base_dir: Path, posters
     if posters and package.posters:
         from pipelines.poster import write_week_posters
 
-        write_week_posters(package, part / "posters", base_dir=base_dir)
+        # One canvas per process already: no nested process pool.
+        write_week_posters(package, part / "posters", base_dir=base_dir, workers=1)
     shutil.rmtree(folder, ignore_errors=True)
     part.rename(folder)
 

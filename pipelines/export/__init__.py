@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pipelines.canvas import normalise_name
-from pipelines.errors import ExportError
+from pipelines.content import WeekPackage
+from pipelines.errors import CampaignCanvasError, ExportError
 from pipelines.export.documents import calendar_ics, livestream_docx
 from pipelines.export.sheets import calendar_csv, calendar_xlsx, fabe_xlsx
 from pipelines.render_md import group_kit_markdown, launch_markdown, livestream_markdown
@@ -34,17 +35,22 @@ def safe_name(value: str) -> str:
 
 
 def store_posters(store: Store) -> PosterSource:
-    """Posters as kept with each item's version, else rendered now (when the renderer exists)."""
+    """Posters as kept with each item's version, else rendered now with the week's layout rota."""
+    weeks: dict[str, WeekPackage] = {}
 
     def source(stored: StoredItem) -> bytes | None:
         png = store.poster_png(stored.key, stored.version)
         if png is not None:
             return png
-        try:
-            from pipelines.poster import poster_png
-        except ImportError:
-            return None
-        return poster_png(stored.item, store.canvas(stored.campaign_id))
+        from pipelines.poster import layout_for, poster_png
+        from pipelines.poster.render import size_for
+
+        week = weeks.get(stored.campaign_id)
+        if week is None:
+            week = weeks[stored.campaign_id] = store.week(stored.campaign_id)
+        copy = stored.item
+        index = next((i for i, p in enumerate(week.posters) if p.id == copy.id), 0)
+        return poster_png(copy, week.canvas, layout_for(copy, index), size=size_for(week, copy))
 
     return source
 
@@ -75,13 +81,16 @@ def bundle_files(
         files["group_kit.md"] = group_kit_markdown(kit.item).encode()
     if (launch := view.one("launch")) is not None:
         files["launch.md"] = launch_markdown(launch.item).encode()
-    missing = []
+    missing: dict[str, str] = {}
     for stored in view.posters:
-        png = posters(stored) if posters is not None else None
-        if png is None:
-            missing.append(stored.item_id)
-        else:
+        try:
+            png = posters(stored) if posters is not None else None
+        except CampaignCanvasError as exc:  # one poster that cannot be drawn spoils nothing else
+            png, missing[stored.item_id] = None, str(exc)
+        if png is not None:
             files[f"posters/{safe_name(stored.item.post_id)}.png"] = png
+        else:
+            missing.setdefault(stored.item_id, "未渲染")
     files["manifest.json"] = _manifest(view, files, approved_only, missing, now)
     return files
 
@@ -90,7 +99,7 @@ def _manifest(
     view: PackageView,
     files: dict[str, bytes],
     approved_only: bool,
-    missing_posters: list[str],
+    missing_posters: dict[str, str],
     now: dt.datetime,
 ) -> bytes:
     campaign = view.campaign

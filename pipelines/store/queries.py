@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, select
 
 from pipelines.canvas import Canvas
-from pipelines.content import Item, WeekPackage, iter_texts
+from pipelines.content import WeekPackage
 from pipelines.errors import StoreError
 from pipelines.store.models import (
     KINDS,
@@ -95,6 +96,25 @@ class StoreReads:
         if raw is None:
             raise StoreError(f"找不到活动「{campaign_id}」")
         return WeekPackage.model_validate_json(raw)
+
+    def week(self, campaign_id: str) -> WeekPackage:
+        """The latest generated week with every item at its current version (for regenerating)."""
+        generated = self.generated_package(campaign_id)
+        current = {s.item_id: s.item for s in self.items(campaign_id)}
+        data = generated.model_dump(mode="json")
+        for name in ("selling_points", "posters"):
+            data[name] = [_current(entry, current) for entry in data[name]]
+        if data["calendar"] is not None:
+            data["calendar"]["posts"] = [_current(p, current) for p in data["calendar"]["posts"]]
+        for name in ("livestream", "group_kit", "launch"):
+            if data[name] is not None:
+                data[name] = _current(data[name], current)
+        try:
+            return WeekPackage.model_validate(data)
+        except ValidationError:
+            # Edits are checked one by one; if together they break a week-wide rule (e.g. two
+            # posts now share a title), the generated week is still a valid context.
+            return generated
 
     def items(
         self,
@@ -235,8 +255,9 @@ class StoreReads:
         )
 
 
-def item_lines(item: Item) -> list[str]:
-    return [f"{path}: {value}" for path, value in iter_texts(item)]
+def _current(entry: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    item = current.get(entry["id"])
+    return item.model_dump(mode="json") if item is not None else entry
 
 
 def _stored_item(row: Any) -> StoredItem:

@@ -28,7 +28,7 @@ from pipelines.store.models import (
     StoredItem,
     kind_of,
 )
-from pipelines.store.queries import StoreReads, item_lines
+from pipelines.store.queries import StoreReads
 from pipelines.store.schema import (
     audit_log,
     campaigns,
@@ -40,6 +40,7 @@ from pipelines.store.schema import (
     migrate,
     packages,
 )
+from pipelines.store.texts import item_lines
 
 
 class VersionConflict(StoreError):
