@@ -1,0 +1,369 @@
+"""Typed sections of the playbook. Each model mirrors one data file in this folder.
+
+Phrase templates (`Phrase`) may only use the placeholders in `PLACEHOLDERS` and must not contain
+digits: every number in generated text has to come from the canvas, never from the playbook.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from pipelines.canvas import HHMM, BurstMethod, Channel, WarmUpMethod
+from pipelines.content import (
+    ACT_ORDER,
+    LAUNCH_ORDER,
+    ActName,
+    Goal,
+    LaunchStep,
+    PosterKind,
+    Speaker,
+)
+
+PLACEHOLDERS = frozenset(
+    ["advantage", "benefit", "brand", "category", "evidence", "feature", "feature_b", "feature_hint", "first_time", "flash_times", "launch_date", "launch_line", "launch_time", "launch_weekday", "live_time", "live_weekday", "method", "next_product", "other_product", "pain", "persona", "price_line", "price_summary", "product", "product_bullets", "product_list", "product_names", "products_today", "purpose", "purpose_desc", "scene", "service", "service_summary", "speaker", "specs", "stock_line", "stock_summary", "theme", "theme_desc", "time", "tomorrow", "tomorrow_plan", "weekday"]
+)
+_DIGIT = re.compile(r"\d")
+PrivateTopic = Literal["产品介绍", "活动介绍", "服务保障"]
+
+
+def _check_phrase(value: str) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    unknown = sorted(fields - PLACEHOLDERS)
+    if unknown:
+        raise ValueError(f"说法「{value[:30]}」用了未知的占位符 {unknown}")
+    if _DIGIT.search(value):
+        raise ValueError(f"说法「{value[:30]}」含数字：数字只能来自画布，请改用占位符")
+    return value
+
+
+Phrase = Annotated[str, AfterValidator(_check_phrase)]
+Phrases = Annotated[list[Phrase], Field(min_length=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- calendar.toml ---------------------------------------------------------------------------
+
+
+class ActivityType(_Section):
+    name: str
+    description: str
+    mall_only: bool = Field(False, description="商场社群专用的活动类型")
+
+
+class ContentForm(_Section):
+    name: str
+    description: str
+    channels: list[Channel]
+
+
+class Slot(_Section):
+    """One recurring slot of the day: when, where, in what form, for which goal."""
+
+    key: str
+    name: str
+    times: list[HHMM] = Field(description="候选时间；为空时由画布决定（秒杀、直播、开团）")
+    channel: Channel
+    form: str
+    activity_type: str
+    goal: Goal
+    purpose: str
+
+
+class DayPurpose(_Section):
+    """The one clear purpose of a day."""
+
+    key: str = ""
+    name: str
+    goal: Goal
+    description: str
+
+
+class MomentsShare(_Section):
+    """朋友圈 balance: one kind of persona post and its share of the week (percent)."""
+
+    kind: str
+    share: int = Field(gt=0, le=100)
+    activity_type: str
+    goal: Goal
+    description: str
+
+
+class Hook(_Section):
+    name: str
+    kind: Goal
+    description: str
+
+
+class LaunchPoint(_Section):
+    step: LaunchStep
+    offset: str
+    purpose: str
+
+
+class CalendarGuide(_Section):
+    """一周社群内容规划：活动类型、内容形式、每日节奏、朋友圈配比、钩子、开团时间线。"""
+
+    goals: list[Goal]
+    activity_types: list[ActivityType]
+    content_forms: list[ContentForm]
+    daily_slots: list[Slot]
+    day_purposes: list[DayPurpose] = Field(min_length=7)
+    special_days: dict[str, DayPurpose]
+    moments_balance: list[MomentsShare]
+    hooks: list[Hook]
+    launch_timeline: list[LaunchPoint]
+
+    def slot(self, key: str) -> Slot:
+        return next(s for s in self.daily_slots if s.key == key)
+
+
+# --- selling.toml ----------------------------------------------------------------------------
+
+
+class FabeStep(_Section):
+    letter: str
+    name: str
+    meaning: str
+
+
+class Method(_Section):
+    name: str
+    description: str
+
+
+class SellingGuide(_Section):
+    """卖点：来源、FABE 定义、其他卖点方法，以及组句用的说法。"""
+
+    sources: list[str]
+    worksheet: str
+    fabe: list[FabeStep] = Field(min_length=4, max_length=4)
+    methods: list[Method]
+    demonstrations: Phrases
+    advantages: Phrases
+    benefits: Phrases
+    scene_lines: Phrases
+    channel_voices: dict[Channel, Phrases]
+
+
+# --- posters.toml ----------------------------------------------------------------------------
+
+
+class PosterKindGuide(_Section):
+    kind: PosterKind
+    purpose: str
+    headline: str
+    cta: list[Annotated[Phrase, Field(max_length=16)]] = Field(min_length=1)
+
+
+class PosterSize(_Section):
+    name: str
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    use: str
+
+
+class PosterGuide(_Section):
+    """海报：种类、尺寸、版面要素。"""
+
+    elements: list[str]
+    kinds: list[PosterKindGuide]
+    sizes: list[PosterSize]
+
+    def kind(self, kind: PosterKind) -> PosterKindGuide:
+        return next(k for k in self.kinds if k.kind == kind)
+
+
+# --- livestream.toml -------------------------------------------------------------------------
+
+
+class LineTemplate(_Section):
+    speaker: Speaker
+    variants: Phrases
+
+
+class BlockTemplate(_Section):
+    """A block of the show; `weight` shares out the minutes of its act."""
+
+    title: str
+    weight: int = Field(1, ge=1)
+    on_screen: Phrase
+    interaction: Phrase = ""
+    lines: list[LineTemplate] = Field(min_length=1)
+
+
+class SegmentStep(BlockTemplate):
+    key: str
+
+
+class ActGuide(_Section):
+    name: ActName
+    weight: int = Field(ge=1, description="该幕在整场时长里的占比权重")
+    purpose: str
+    blocks: list[BlockTemplate] = Field(default_factory=list)
+
+
+class Stage(_Section):
+    name: str
+    description: str
+
+
+class ContingencyGuide(_Section):
+    situation: str
+    response: Phrase
+
+
+class LivestreamGuide(_Section):
+    """直播：周期、整场四幕、单品七步、应急预案、复盘指标。"""
+
+    cycle: list[Stage]
+    review_metrics: list[str] = Field(min_length=3)
+    acts: list[ActGuide] = Field(min_length=4, max_length=4)
+    segment_steps: list[SegmentStep] = Field(min_length=5)
+    contingencies: list[ContingencyGuide] = Field(min_length=3)
+
+
+# --- group_kit.toml --------------------------------------------------------------------------
+
+
+class KeywordGuide(_Section):
+    keyword: str = Field(max_length=12)
+    reply: Phrases
+
+
+class GroupKitGuide(_Section):
+    """社群基础物料：写法要点和组句用的说法。"""
+
+    guidance: dict[str, str]
+    names: Phrases
+    default_rules: Phrases
+    welcome: Phrases
+    announcement_intro: Phrases
+    keyword_replies: list[KeywordGuide] = Field(min_length=3)
+    product_reply: Phrases
+    private_scripts: dict[PrivateTopic, Phrases]
+
+
+# --- phrases.toml ----------------------------------------------------------------------------
+
+
+class SlotPhrases(_Section):
+    titles: Phrases
+    openers: Phrases
+    closings: Phrases
+    bodies: list[Phrase] = Field(default_factory=list)
+
+
+class EveningPhrases(_Section):
+    titles: Phrases
+    openers: Phrases
+    recap: Phrases
+    tomorrow: Phrases
+    last_day: Phrases
+    closings: Phrases
+
+
+class MorningPhrases(_Section):
+    titles: Phrases
+    openers: Phrases
+    purpose_lines: Phrases
+    closings: Phrases
+
+
+class Topic(_Section):
+    """An interaction topic; each is used at most once a week."""
+
+    key: str
+    kind: str
+    title: Phrase
+    body: Phrase
+
+
+class MomentTemplate(_Section):
+    kind: str
+    title: Phrase
+    body: Phrase
+
+
+class NoteTemplate(_Section):
+    title: Phrase
+    body: Phrase
+
+
+class LivePhrases(_Section):
+    preview_titles: Phrases
+    preview_bodies: Phrases
+    reminder_titles: Phrases
+    reminder_bodies: Phrases
+    room_titles: Phrases
+    room_bodies: Phrases
+
+
+class InvitePhrases(_Section):
+    titles: Phrases
+    bodies: Phrases
+
+
+class PhraseBank(_Section):
+    """说法库：模板引擎按槽位组句；大模型引擎可以把它当作语气参考。"""
+
+    morning: MorningPhrases
+    seeding: SlotPhrases
+    flash: SlotPhrases
+    evening: EveningPhrases
+    topics: list[Topic] = Field(min_length=7)
+    moments: list[MomentTemplate]
+    notes: list[NoteTemplate] = Field(min_length=7)
+    warmup: dict[str, Annotated[list[Phrase], Field(min_length=2, max_length=2)]]
+    burst_lines: dict[str, Phrase]
+    live: LivePhrases
+    invite: InvitePhrases
+    launch: dict[LaunchStep, Phrases]
+
+
+class Playbook(_Section):
+    """The whole domain playbook, one section per data file."""
+
+    calendar: CalendarGuide
+    selling: SellingGuide
+    posters: PosterGuide
+    livestream: LivestreamGuide
+    group_kit: GroupKitGuide
+    phrases: PhraseBank
+
+    @model_validator(mode="after")
+    def _sections_agree(self) -> Playbook:
+        """Cross-file rules: every canvas option and every output step has its data."""
+        problems: list[str] = []
+        shares = sum(m.share for m in self.calendar.moments_balance)
+        if shares != 100:
+            problems.append(f"朋友圈配比合计应为 100，现在是 {shares}")
+        kinds = {m.kind for m in self.calendar.moments_balance}
+        if kinds != {m.kind for m in self.phrases.moments}:
+            problems.append("朋友圈说法的类别要和 calendar.toml 的朋友圈配比一一对应")
+        for label, have, need in (
+            ("预热说法", self.phrases.warmup, get_args(WarmUpMethod)),
+            ("引爆说法", self.phrases.burst_lines, get_args(BurstMethod)),
+            ("开团说法", self.phrases.launch, LAUNCH_ORDER),
+            ("私聊话术", self.group_kit.private_scripts, get_args(PrivateTopic)),
+        ):
+            missing = [k for k in need if k not in have]
+            if missing:
+                problems.append(f"{label}缺少：{missing}")
+        if tuple(a.name for a in self.livestream.acts) != ACT_ORDER:
+            problems.append(f"直播四幕应依次为 {list(ACT_ORDER)}")
+        if tuple(p.step for p in self.calendar.launch_timeline) != LAUNCH_ORDER:
+            problems.append(f"开团时间线应依次为 {list(LAUNCH_ORDER)}")
+        needed = {"morning", "seeding", "flash", "topic", "moments", "note", "evening", "warmup"}
+        missing_slots = needed - {s.key for s in self.calendar.daily_slots}
+        if missing_slots:
+            problems.append(f"每日节奏缺少槽位：{sorted(missing_slots)}")
+        if problems:
+            raise ValueError("；".join(problems))
+        return self
