@@ -11,15 +11,15 @@ from app_pages import common
 from pipelines.canvas import Canvas
 from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import CampaignCanvasError
+from pipelines.poster import layout_for, poster_png
+from pipelines.poster.render import size_for
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _render(copy_json: str, canvas_json: str, layout: str) -> bytes:
-    from pipelines.poster import poster_png
-
+def _render(copy_json: str, canvas_json: str, layout: str, size: tuple[int, int]) -> bytes:
     copy = PosterCopy.model_validate_json(copy_json)
     canvas = Canvas.model_validate_json(canvas_json)
-    return poster_png(copy, canvas, layout)
+    return poster_png(copy, canvas, layout, size=size)
 
 
 def layout_of(package: WeekPackage, copy: PosterCopy) -> str:
@@ -27,14 +27,13 @@ def layout_of(package: WeekPackage, copy: PosterCopy) -> str:
     chosen = st.session_state[common.LAYOUTS].get(copy.id)
     if chosen:
         return chosen
-    from pipelines.poster import layout_for
-
     return layout_for(copy, package.posters.index(copy))
 
 
 def poster_bytes(package: WeekPackage, copy: PosterCopy, layout: str) -> bytes:
     """PNG bytes of one poster (raises PosterError with a Chinese message)."""
-    return _render(copy.model_dump_json(), package.canvas.model_dump_json(), layout)
+    size = size_for(package, copy)
+    return _render(copy.model_dump_json(), package.canvas.model_dump_json(), layout, size)
 
 
 def show_poster(package: WeekPackage, copy: PosterCopy) -> bytes | None:

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import streamlit as st
-from PIL import Image, UnidentifiedImageError
 
 from app_pages import common
 from app_pages._canvas_form import SECTION_OF, SECTIONS, CanvasForm, render_form, validate
@@ -21,6 +20,7 @@ from app_pages._canvas_io import (
 )
 from pipelines.canvas import Canvas, normalise_name
 from pipelines.errors import CampaignCanvasError
+from pipelines.poster import load_image
 
 common.init_state()
 if st.session_state[common.DRAFT] is None:
@@ -87,7 +87,7 @@ def on_image(product_id: str) -> None:
         return
     raw = upload.getvalue()
     try:
-        image = _checked_image(raw)
+        image = load_image(raw, name=upload.name)
     except CampaignCanvasError as exc:
         st.session_state["import_error"] = f"{upload.name}：{exc}"
         return
@@ -102,24 +102,6 @@ def on_image(product_id: str) -> None:
     ]
     load_draft({**draft, "products": products})
     common.carry_notice(f"已为商品 {product_id} 设置图片")
-
-
-def _checked_image(raw: bytes) -> Image.Image:
-    """A safe, upright image: the poster module's checks (type, size, pixels) when it exists."""
-    if common.has_module("pipelines.poster"):
-        from pipelines.poster import load_image
-
-        return load_image(raw)
-    from io import BytesIO
-
-    from pipelines.errors import PosterError
-
-    try:
-        image = Image.open(BytesIO(raw))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise PosterError("不是可用的图片文件，请上传 JPG 或 PNG") from None
-    return image
 
 
 # --- page ------------------------------------------------------------------------------------

@@ -156,9 +156,11 @@ with words:
 with edit:
     st.caption("改台词或发言人后点「保存台词」；保存时会重新做合规检查。")
     rows = line_rows(script)
-    with st.form(f"lines.{common.digest([r['台词'] for r in rows])}", border=False):
+    version = common.digest([[r["发言人"], r["台词"]] for r in rows])
+    with st.form(f"lines-form.{version}", border=False):
         edited = st.data_editor(
             rows,
+            key=f"lines.{version}",
             hide_index=True,
             width="stretch",
             disabled=["位置", "幕", "环节"],

@@ -1,0 +1,92 @@
+"""AppTest fixtures: a clean data dir and working directory, fresh Streamlit caches, a fake engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app_pages import common
+from pipelines.content import WeekPackage
+from pipelines.engines.fake import FakeEngine
+from pipelines.tasks import generate_week
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test gets its own data dir and cwd (so no real secrets file is read or written),
+    and Streamlit's caches start empty (st.cache_resource outlives AppTest instances)."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CC_ENGINE", "CC_MODEL", "CC_PROVIDER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield tmp_path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def engine(fake_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
+    """The app's engine, replaced by the queue-backed fake (template answers by default)."""
+    monkeypatch.setattr(common, "get_engine", lambda settings: fake_engine)
+    return fake_engine
+
+
+@pytest.fixture
+def app() -> Callable[..., AppTest]:
+    """A fresh app session, optionally on a page (`app("app_pages/week.py")`)."""
+
+    def start(page: str | None = None, **state: object) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        if page is not None:
+            at.switch_page(page).run()
+        return at
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def week() -> WeekPackage:
+    """One generated week of the example canvas (template engine), shared by read-only tests."""
+    from pipelines.engines.template import TemplateEngine
+
+    from pipelines.canvas import load_canvas
+
+    canvas = load_canvas(APP.parent / "assets" / "examples" / "fresh_groupbuy.toml")
+    return generate_week(canvas, TemplateEngine(seed=0))
+
+
+@pytest.fixture
+def texts() -> Callable[[AppTest], str]:
+    return page_text
+
+
+def page_text(at: AppTest) -> str:
+    """Every piece of text the page shows, for 'never shown' checks."""
+    parts: list[str] = []
+    for kind in (
+        "markdown",
+        "caption",
+        "text",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "title",
+        "subheader",
+    ):
+        parts += [str(element.value) for element in getattr(at, kind)]
+    for widget in (*at.text_input, *at.text_area):
+        parts += [str(widget.value), str(widget.label), str(getattr(widget, "placeholder", ""))]
+    return "\n".join(parts)

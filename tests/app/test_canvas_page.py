@@ -1,0 +1,94 @@
+"""The canvas page: examples, imports, per-field Chinese validation, downloads."""
+
+from __future__ import annotations
+
+import tomllib
+
+from app_pages import common
+
+CSV = "商品名称,原价,活动价,产品特点,证据,库存\n手工水饺,32,25.9,手工包制；三种馅料,,80\n现磨豆浆,8,,当天现磨,,\n"
+
+
+def submit(at) -> None:
+    next(b for b in at.button if "保存并校验" in b.label).click().run()
+
+
+def test_the_canvas_page_renders_an_empty_form(app) -> None:
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "活动画布"
+    assert at.session_state[common.CANVAS] is None
+    assert [t.label for t in at.tabs][:2] == ["① IP主题", "② 目标群体"]
+
+
+def test_loading_an_example_fills_the_canvas(app) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    canvas = at.session_state[common.CANVAS]
+    assert canvas is not None and canvas.name == "邻里鲜周末团"
+    assert at.text_input[0].value == "邻里鲜周末团"
+    assert "已载入示例画布" in at.success[0].value
+    assert at.download_button[0].label == "下载画布 TOML"
+
+
+def test_a_bad_value_gets_a_chinese_message_next_to_its_field(app) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    times = next(t for t in at.text_input if t.label.startswith("秒杀时间"))
+    times.set_value("10:00、25:00")
+    at.text_input[0].set_value("")
+    submit(at)
+    errors = [e.value for e in at.error]
+    assert "活动名称：不能为空" in errors
+    assert any("秒杀时间[2]：时间格式应为 HH:MM" in e for e in errors)
+    assert [t.label for t in at.tabs][0].endswith("⚠")
+    # The last valid canvas stays in use while the form has problems.
+    assert at.session_state[common.CANVAS].name == "邻里鲜周末团"
+
+
+def test_fixing_the_form_and_saving_updates_the_canvas(app) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    at.text_input[0].set_value("邻里鲜跨年团")
+    submit(at)
+    assert not at.error
+    assert at.session_state[common.CANVAS].name == "邻里鲜跨年团"
+
+
+def test_an_invalid_canvas_file_is_imported_with_its_problems_marked(app) -> None:
+    at = app()
+    raw = 'name = "测试"\nweek_start = 2026-12-07\n[theme]\nname = "冬季"\n'.encode()
+    at.file_uploader(key="canvas_upload").upload("bad.toml", raw, "application/toml").run()
+    errors = "\n".join(e.value for e in at.error)
+    assert "bad.toml 已导入，但有问题需要修改" in errors
+    assert "缺少必填项" in errors
+    assert at.session_state[common.DRAFT]["name"] == "测试"
+    assert at.session_state[common.CANVAS] is None
+
+
+def test_a_broken_canvas_file_is_refused_in_chinese(app) -> None:
+    at = app()
+    at.file_uploader(key="canvas_upload").upload("bad.json", b"{oops", "application/json").run()
+    assert "JSON 格式错误" in at.error[0].value
+
+
+def test_products_are_imported_from_a_csv_sheet(app) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    at.file_uploader(key="products_upload").upload("products.csv", CSV.encode(), "text/csv").run()
+    canvas = at.session_state[common.CANVAS]
+    assert [p.name for p in canvas.products] == ["手工水饺", "现磨豆浆"]
+    assert canvas.products[0].features == ["手工包制", "三种馅料"]
+    assert "导入 2 个商品" in at.success[0].value
+
+
+def test_the_saved_toml_reads_back_as_the_same_canvas(app) -> None:
+    from app_pages._canvas_io import canvas_toml
+    from pipelines.canvas import read_canvas_text
+
+    at = app()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    canvas = at.session_state[common.CANVAS]
+    text = canvas_toml(canvas)
+    assert tomllib.loads(text)["name"] == "邻里鲜周末团"
+    assert read_canvas_text(text, suffix="toml") == canvas

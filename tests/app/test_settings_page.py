@@ -1,0 +1,65 @@
+"""The settings page: engine and endpoint; the API key is never shown back or written elsewhere."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+from pathlib import Path
+
+from app_pages import common
+
+SETTINGS = "app_pages/settings.py"
+KEY = "sk-test-0123456789abcdef"
+
+
+def fill(at, *, model: str = "deepseek-chat", key: str = KEY, remember: bool = False) -> None:
+    at.radio[0].set_value("openai")
+    at.selectbox[0].set_value("deepseek")
+    next(t for t in at.text_input if t.label == "模型名").set_value(model)
+    next(t for t in at.text_input if t.label == "API Key").set_value(key)
+    at.checkbox[0].set_value(remember)
+    next(b for b in at.button if b.label == "应用设置").click().run()
+
+
+def test_the_settings_page_renders_with_the_template_engine_by_default(app, texts) -> None:
+    at = app(SETTINGS)
+    assert not at.exception
+    assert "内置模板引擎" in texts(at)
+    assert "API Key：未设置" in texts(at)
+
+
+def test_an_applied_key_is_used_but_never_shown_back(app, texts, isolated: Path) -> None:
+    at = app(SETTINGS)
+    fill(at)
+    assert not at.exception
+    assert at.session_state[common.OVERRIDES]["openai_api_key"] == KEY
+    assert KEY not in texts(at)
+    assert next(t for t in at.text_input if t.label == "API Key").value == ""
+    assert "已设置（不显示）" in texts(at)
+    assert not (isolated / ".streamlit" / "secrets.toml").exists()
+
+
+def test_the_key_is_written_only_to_the_users_own_secrets_file_when_asked(
+    app, texts, isolated: Path
+) -> None:
+    at = app(SETTINGS)
+    fill(at, remember=True)
+    secrets = isolated / ".streamlit" / "secrets.toml"
+    assert tomllib.loads(secrets.read_text())["OPENAI_API_KEY"] == KEY
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert KEY not in texts(at)
+    assert "保存到" in at.success[0].value
+
+
+def test_an_incomplete_llm_setup_is_refused_in_chinese(app) -> None:
+    at = app(SETTINGS)
+    fill(at, model="")
+    assert "没有设置模型名" in at.error[0].value
+    assert at.session_state[common.OVERRIDES] == {}
+
+
+def test_defaults_apply_to_the_session(app) -> None:
+    at = app(SETTINGS)
+    next(n for n in at.number_input if n.label == "并发任务数").set_value(3)
+    next(b for b in at.button if b.label == "保存默认值").click().run()
+    assert at.session_state[common.OVERRIDES]["cc_max_concurrency"] == 3

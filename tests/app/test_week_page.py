@@ -1,0 +1,129 @@
+"""The week page: generate with progress, the 7-day grid, open/edit/regenerate one post."""
+
+from __future__ import annotations
+
+from app_pages import common
+from pipelines.canvas import Canvas
+from pipelines.content import WeekPackage
+from pipelines.engines.base import TaskKind
+from pipelines.errors import EngineError
+
+WEEK = "app_pages/week.py"
+
+
+def generate(at) -> None:
+    next(b for b in at.button if "生成本周内容" in b.label).click().run()
+
+
+def test_without_a_canvas_the_week_page_points_to_the_canvas_page(app) -> None:
+    at = app(WEEK)
+    assert not at.exception
+    assert "还没有活动画布" in at.info[0].value
+
+
+def test_generating_fills_the_week_and_shows_the_calendar(app, engine, canvas: Canvas) -> None:
+    at = app(WEEK, canvas=canvas)
+    generate(at)
+    assert not at.exception
+    package: WeekPackage = at.session_state[common.PACKAGE]
+    assert package is not None and package.complete
+    post_buttons = [b for b in at.button if b.key and b.key.startswith("open.")]
+    assert len(post_buttons) == len(package.calendar.posts)
+    assert at.status[0].label.startswith("生成完成")
+    assert {m.label for m in at.metric} >= {"帖子", "海报"}
+
+
+def test_the_generated_week_reaches_the_review_queue(app, engine, canvas: Canvas) -> None:
+    from pipelines.settings import load_settings
+    from pipelines.store import open_store
+
+    at = app(WEEK, canvas=canvas)
+    generate(at)
+    package = at.session_state[common.PACKAGE]
+    stored = open_store(load_settings()).items(at.session_state[common.CAMPAIGN])
+    assert {s.item_id for s in stored} == {item.id for item in package.items()}
+
+
+def test_reruns_and_page_switches_never_call_the_engine_again(app, engine, canvas: Canvas) -> None:
+    at = app(WEEK, canvas=canvas)
+    generate(at)
+    calls = len(engine.history)
+    at.run()
+    at.switch_page("app_pages/fabe.py").run()
+    at.switch_page(WEEK).run()
+    assert len(engine.history) == calls
+    assert at.session_state[common.PACKAGE] is not None
+    assert [b for b in at.button if b.key and b.key.startswith("open.")]
+
+
+def test_a_failed_task_shows_its_chinese_error_and_the_rest_stays_usable(
+    app, engine, canvas: Canvas
+) -> None:
+    engine.enqueue(TaskKind.LIVESTREAM, EngineError("模型服务超时，请稍后再试"))
+    at = app(WEEK, canvas=canvas)
+    generate(at)
+    assert any("livestream" in e.value and "模型服务超时" in e.value for e in at.error)
+    assert at.session_state[common.PACKAGE].calendar is not None
+    at.switch_page("app_pages/livestream.py").run()
+    assert "直播脚本没有生成成功" in at.warning[0].value
+
+
+def open_first_post(at) -> str:
+    first = next(b for b in at.button if b.key and b.key.startswith("open."))
+    first.click().run()
+    return first.key.removeprefix("open.")
+
+
+def test_clicking_a_post_opens_its_full_copy(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    post_id = open_first_post(at)
+    post = week.item(post_id)
+    assert at.subheader[0].value == f"帖子详情 · {post_id}"
+    assert next(t for t in at.text_area if t.label == "文案").value == post.body
+
+
+def test_editing_a_post_changes_the_stored_item(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    post_id = open_first_post(at)
+    next(t for t in at.text_input if t.label == "标题").set_value("周一早安：今天的菜到了")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception
+    assert at.session_state[common.PACKAGE].item(post_id).title == "周一早安：今天的菜到了"
+    assert "已保存" in at.success[0].value
+
+
+def test_an_edit_that_breaks_a_rule_is_refused_in_chinese(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    post_id = open_first_post(at)
+    taken = next(p.title for p in week.calendar.posts if p.id != post_id)
+    next(t for t in at.text_input if t.label == "标题").set_value(taken)
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert any("标题重复" in e.value for e in at.error)
+    assert at.session_state[common.PACKAGE].item(post_id).title != taken
+
+
+def test_regenerating_one_post_makes_exactly_one_engine_call(
+    app, engine, week: WeekPackage
+) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    post_id = open_first_post(at)
+    at.button(key=f"regen.{post_id}").click().run()
+    assert not at.exception
+    assert [t.item_id for t in engine.history] == [post_id]
+    assert at.session_state[common.REGENERATIONS] == {post_id: 1}
+
+
+def test_editing_the_table_changes_the_post(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    editor = at.data_editor[0]
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"body": "今天的菜已经到自提点，下班顺路来拿。"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    first = sorted(week.calendar.posts, key=lambda p: (p.day, p.time))[0]
+    assert (
+        at.session_state[common.PACKAGE].item(first.id).body
+        == "今天的菜已经到自提点，下班顺路来拿。"
+    )
