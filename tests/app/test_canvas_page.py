@@ -41,7 +41,7 @@ def test_a_bad_value_gets_a_chinese_message_next_to_its_field(app) -> None:
     errors = [e.value for e in at.error]
     assert "活动名称：不能为空" in errors
     assert any("秒杀时间[2]：时间格式应为 HH:MM" in e for e in errors)
-    assert [t.label for t in at.tabs][0].endswith("⚠")
+    assert at.tabs[0].label.endswith("⚠")
     # The last valid canvas stays in use while the form has problems.
     assert at.session_state[common.CANVAS].name == "邻里鲜周末团"
 
