@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from pipelines.engines.base import Task
 from pipelines.errors import ConfigError
+from pipelines.playbook import load_playbook
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -58,20 +59,12 @@ def render(template: str, **context: Any) -> str:
         raise ConfigError(f"找不到提示词模板 prompts/{template}") from None
 
 
-def _playbook() -> Any:
-    try:
-        from pipelines.playbook import load_playbook
-    except ImportError:
-        return None
-    return load_playbook()
-
-
 def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
     """System and user messages for one task. `schema` is shown in the prompt in object mode."""
     context = {
         "task": task,
         "canvas": task.canvas,
-        "playbook": _playbook(),
+        "playbook": load_playbook(),
         "json_mode": json_mode,
         "schema": schema,
         "compliance": [],

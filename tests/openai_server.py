@@ -8,6 +8,7 @@ time it arrived, so tests can assert on call counts, reask content and retry wai
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -167,3 +168,27 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 pass  # the client gave up (a timeout test)
 
     return Handler
+
+
+_ITEM_ID = re.compile(r"任务编号：(\S+)")
+
+
+def item_id_of(body: dict[str, Any]) -> str | None:
+    """The item a chat request is for, from the `任务编号：` line of the LLM engine's prompt."""
+    for message in body.get("messages", [])[:2]:
+        found = _ITEM_ID.search(str(message.get("content", "")))
+        if found:
+            return found.group(1)
+    return None
+
+
+def answers_from(items: dict[str, str]) -> Responder:
+    """Answer each task with the prepared JSON for its item id (e.g. another engine's output)."""
+
+    def respond(body: dict[str, Any]) -> Reply:
+        item_id = item_id_of(body)
+        if item_id not in items:
+            return Reply.fault(500, f"no prepared answer for {item_id}")
+        return Reply(content=items[item_id])
+
+    return respond
