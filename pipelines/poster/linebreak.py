@@ -1,0 +1,73 @@
+"""Chinese line breaking: break between CJK characters, honour 禁则, keep digit/Latin runs whole.
+
+Pillow's own wrapping breaks only at spaces, which Chinese text has none of. Here the text is cut
+into clusters that must stay on one line (a digit/Latin run such as "300" or "iPhone", a ¥ with
+its number, an opening bracket with what follows, a closing mark with what precedes), and lines
+are filled greedily, cluster by cluster, against a width measured by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# No line may start with these (closing brackets, sentence and pause marks, ellipsis, dash...).
+NO_START = frozenset(
+    "，。、：；！？）》」』】〕〗〉”’…—～·%‰℃,.:;!?)]}>"
+    "\u3001\u3002\uff0c\uff0e\uff1a\uff1b\uff01\uff1f\uff09\uff3d\uff5d\uff05"
+)
+# No line may end with these (opening brackets and quotes, currency signs).
+NO_END = frozenset("（《「『【〔〖〈“‘([{<¥￥$#＃")
+
+# A run kept whole: letters/digits joined by . , : / - ' + (39.9, 10:00, 3/5, T-1, 1,299).
+_RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:/'+\-][A-Za-z0-9]+)*")
+
+Measure = Callable[[str], float]
+
+
+def clusters(text: str) -> list[str]:
+    """Split text into unbreakable pieces; a line break may fall only between two pieces."""
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(text):
+        match = _RUN.match(text, pos)
+        if match:
+            tokens.append(match.group())
+            pos = match.end()
+        else:
+            tokens.append(text[pos])
+            pos += 1
+    pieces: list[str] = []
+    glue_next = False
+    for token in tokens:
+        attach_back = token[0] in NO_START or (
+            # "%" and units stay on the number: "50%" is one piece.
+            pieces and pieces[-1][-1:].isdigit() and token in {"%", "％", "‰"}
+        )
+        if pieces and (glue_next or (attach_back and not pieces[-1].isspace())):
+            pieces[-1] += token
+        else:
+            pieces.append(token)
+        glue_next = token[-1] in NO_END
+    return pieces
+
+
+def break_lines(text: str, max_width: float, measure: Measure) -> list[str] | None:
+    """Greedy lines no wider than `max_width`, or None when one piece alone is too wide.
+
+    Spaces at a line edge are dropped; a break is never placed inside a piece from `clusters`.
+    """
+    lines: list[str] = []
+    current = ""
+    for piece in clusters(text.strip()):
+        candidate = current + piece
+        if not current or measure(candidate.rstrip()) <= max_width:
+            current = candidate.lstrip() if not current else candidate
+            continue
+        lines.append(current.rstrip())
+        current = "" if piece.isspace() else piece
+    if current.strip():
+        lines.append(current.rstrip())
+    if any(measure(line) > max_width for line in lines):
+        return None
+    return lines
