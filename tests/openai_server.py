@@ -192,3 +192,15 @@ def answers_from(items: dict[str, str]) -> Responder:
         return Reply(content=items[item_id])
 
     return respond
+
+
+def package_answers(package: Any) -> dict[str, str]:
+    """Item id → answer JSON for every task of a week package (e.g. the template engine's).
+
+    The calendar answers for `calendar`; each post also answers for its own id (regenerating one
+    post). Ids and findings are left in: the LLM engine overwrites them, as it does a model's.
+    """
+    answers = {item.id: item.model_dump_json() for item in package.items()}
+    if package.calendar is not None:
+        answers["calendar"] = package.calendar.model_dump_json()
+    return answers

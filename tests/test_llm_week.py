@@ -1,0 +1,159 @@
+"""A whole week through the LLM engine and the task runner, over real HTTP: call counts, cache,
+failure isolation, regenerating one item."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openai_server import Reply, ScriptedServer, answers_from, item_id_of, package_answers
+
+from pipelines.canvas import Canvas, load_canvas
+from pipelines.engines.llm import LLMEngine
+from pipelines.engines.template import TemplateEngine
+from pipelines.settings import load_settings
+from pipelines.tasks import MemoryCache, build_week, generate_week, regenerate_item
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "fresh_groupbuy.toml"
+
+
+@pytest.fixture(scope="module")
+def week_canvas() -> Canvas:
+    return load_canvas(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def answers(week_canvas) -> dict[str, str]:
+    """What the 'model' answers for each task: the template engine's output for it."""
+    return package_answers(generate_week(week_canvas, TemplateEngine(seed=0)))
+
+
+def engine_for(server: ScriptedServer) -> LLMEngine:
+    settings = load_settings(
+        env={},
+        secrets_file=Path("/nonexistent"),
+        cc_engine="openai",
+        openai_base_url=server.url,
+        cc_model="week-model",
+        openai_api_key="sk-week",
+        cc_timeout=5,
+        cc_max_retries=0,
+    )
+    return LLMEngine(settings)
+
+
+def requested(server: ScriptedServer) -> Counter[str | None]:
+    return Counter(item_id_of(r.body) for r in server.requests)
+
+
+def build(canvas: Canvas, engine: LLMEngine, cache: MemoryCache | None = None):
+    return asyncio.run(build_week(canvas, engine, cache=cache, concurrency=8))
+
+
+def test_a_whole_week_makes_exactly_one_call_per_task(week_canvas, answers):
+    with ScriptedServer(answers_from(answers)) as server:
+        package = build(week_canvas, engine_for(server))
+
+    assert package.complete, package.failures
+    calls = requested(server)
+    assert set(calls.values()) == {1}
+    expected = {"calendar", "livestream", "group-kit", "launch"}
+    expected |= {f"fabe-{p.id}" for p in week_canvas.products}
+    expected |= {f"poster-{post.id}" for post in package.calendar.posts if post.needs_poster}
+    assert set(calls) == expected
+    assert package.usage.calls == len(server.requests)
+    assert package.usage.prompt_tokens > 0 and package.usage.completion_tokens > 0
+    assert package.engine == "openai:week-model"
+
+
+def test_an_unchanged_rerun_makes_zero_calls(week_canvas, answers):
+    cache = MemoryCache()
+    with ScriptedServer(answers_from(answers)) as server:
+        engine = engine_for(server)
+        first = build(week_canvas, engine, cache)
+        calls = len(server.requests)
+        again = build(week_canvas, engine, cache)
+
+    assert len(server.requests) == calls
+    assert again.model_dump(exclude={"generated_at", "usage"}) == first.model_dump(
+        exclude={"generated_at", "usage"}
+    )
+
+
+def failing(task_id: str, answers: dict[str, str]):
+    """Answer every task well except `task_id`, which always gets an invalid answer."""
+    good = answers_from(answers)
+
+    def respond(body: dict[str, Any]) -> Reply:
+        if item_id_of(body) == task_id:
+            return Reply(content=json.dumps({"names": []}))
+        return good(body)
+
+    return respond
+
+
+def test_one_failing_task_keeps_the_rest_of_the_week_and_a_rerun_retries_only_it(
+    week_canvas, answers
+):
+    cache = MemoryCache()
+    with ScriptedServer(failing("group-kit", answers)) as server:
+        engine = engine_for(server)
+        package = build(week_canvas, engine, cache)
+        calls = requested(server)
+
+    assert [f.task_id for f in package.failures] == ["group-kit"]
+    assert "3 次" in package.failures[0].message
+    assert package.group_kit is None
+    assert package.calendar is not None and package.livestream is not None
+    assert len(package.selling_points) == len(week_canvas.products)
+    assert calls["group-kit"] == 3  # first answer plus two reasks
+    assert all(n == 1 for task, n in calls.items() if task != "group-kit")
+
+    with ScriptedServer(answers_from(answers)) as server:
+        repaired = build(week_canvas, engine_for(server), cache)
+    assert repaired.complete
+    assert requested(server) == Counter({"group-kit": 1})
+
+
+def test_a_failed_selling_point_skips_only_what_depends_on_it(week_canvas, answers):
+    product = week_canvas.products[1]
+    good = answers_from(answers)
+
+    def respond(body: dict[str, Any]) -> Reply:
+        if item_id_of(body) == f"fabe-{product.id}":
+            return Reply.fault(400, "bad request")
+        return good(body)
+
+    with ScriptedServer(respond) as server:
+        package = build(week_canvas, engine_for(server))
+
+    failed = {f.task_id: f.skipped for f in package.failures}
+    assert failed[f"fabe-{product.id}"] is False
+    assert failed["calendar"] is True and failed["livestream"] is True
+    assert package.group_kit is not None
+    assert len(package.selling_points) == len(week_canvas.products) - 1
+    assert requested(server)[f"fabe-{product.id}"] == 1  # a 400 is never retried
+
+
+def test_regenerating_one_item_makes_exactly_one_call(week_canvas, answers):
+    with ScriptedServer(answers_from(answers)) as server:
+        package = build(week_canvas, engine_for(server))
+    post = package.calendar.posts[0]
+    rewritten = json.loads(answers[post.id]) | {
+        "title": "换个说法的新标题",
+        "body": "重写后的正文。",
+    }
+
+    with ScriptedServer() as server:
+        server.script(Reply.json(rewritten))
+        updated = regenerate_item(package, post.id, engine_for(server))
+
+    assert len(server.requests) == 1
+    assert item_id_of(server.requests[0].body) == post.id
+    assert updated.item(post.id).title == "换个说法的新标题"
+    assert updated.item(post.id).time == post.time
+    assert updated.usage.calls == package.usage.calls + 1
