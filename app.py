@@ -16,7 +16,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 common.init_state()
-
+st.sidebar.markdown("### :material/campaign: 活动画布内容工坊")
 user = current_user()
 
 HERE = Path(__file__).parent
@@ -42,11 +42,10 @@ pages["审核与导出"] = [
 pages["系统"] = [st.Page("app_pages/settings.py", title="设置", icon=":material/settings:")]
 
 with st.sidebar:
-    st.markdown("### :material/campaign: 活动画布内容工坊")
     canvas = common.current_canvas()
     package = common.current_package()
     if canvas is not None:
-        st.caption(f"当前画布：{canvas.name}")
+        st.caption(f"当前画布：{common.md_escape(canvas.name)}")
     if package is not None:
         st.caption(f"本周内容：已生成（{package.engine} 引擎）")
 

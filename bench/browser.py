@@ -1,0 +1,199 @@
+"""The app in a real browser (Debian chromium via Playwright), with the template engine.
+
+Also the harness the end-to-end test uses: start `streamlit run app.py` on a free port, wait for
+`/_stcore/health`, drive chromium with a fresh profile, wait for Streamlit to finish a run.
+
+Figures: page load → interactive, and click 生成 → calendar visible, medians of several runs,
+each against a baseline from the same run (the health endpoint; a trivial rerun).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Streamlit marks the app root with the script state; "notRunning" means the rerun is over.
+READY = "[data-testid=stApp][data-test-script-state=notRunning]"
+RUNS = 5
+
+
+def chromium_path() -> str | None:
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return CHROMIUM if Path(CHROMIUM).is_file() else None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            return answer.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextmanager
+def streamlit_server(data_dir: Path, *, timeout: float = 90) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its data in `data_dir`; yields the base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = os.environ | {"CC_DATA_DIR": str(data_dir), "CC_ENGINE": "template"}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (data_dir / "streamlit.log").open("wb")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {data_dir / 'streamlit.log'}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
+def chromium(profile: Path, executable: str) -> Iterator[Any]:
+    """A Playwright browser context on Debian's chromium with a fresh user-data dir."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=executable,
+            args=FLAGS,
+            headless=True,
+            accept_downloads=True,
+            locale="zh-CN",
+            viewport={"width": 1440, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def wait_ready(page: Any, timeout: float = 30_000) -> None:
+    page.wait_for_selector(READY, timeout=timeout)
+
+
+def open_app(page: Any, url: str) -> None:
+    page.goto(url)
+    wait_ready(page)
+    page.get_by_role("heading", name="活动画布", exact=True).wait_for()
+
+
+def load_example(page: Any) -> None:
+    page.get_by_role("button", name="载入示例").click()
+    page.get_by_text("已载入示例画布").wait_for()
+    wait_ready(page)
+
+
+def go_to(page: Any, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    wait_ready(page)
+
+
+def generate_week(page: Any, timeout: float = 60_000) -> None:
+    """Click 生成 and wait until the 7-day calendar's post buttons are on screen."""
+    page.get_by_role("button", name="生成本周内容").click()
+    page.locator("[class*='st-key-open-post-']").first.wait_for(timeout=timeout)
+    wait_ready(page, timeout)
+
+
+# --- the benchmark ---------------------------------------------------------------------------
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def run() -> str:
+    executable = chromium_path()
+    if executable is None:
+        return "## 浏览器（真实 chromium）\n\n未找到 chromium，跳过（`make chromium` 安装）。\n"
+    with tempfile.TemporaryDirectory(prefix="cc-bench-browser-") as tmp:
+        root = Path(tmp)
+        with (
+            streamlit_server(root / "data") as url,
+            chromium(root / "profile", executable) as context,
+        ):
+            page = context.new_page()
+            open_app(page, url)  # warm-up: first imports on the server
+            health, load, trivial, generate = [], [], [], []
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                page.goto(f"{url}/_stcore/health")
+                health.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                open_app(page, url)
+                load.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                load_example(page)
+                trivial.append(time.perf_counter() - started)
+                go_to(page, "一周日历")
+                shutil.rmtree(root / "data" / "cache", ignore_errors=True)  # every run is cold
+                started = time.perf_counter()
+                generate_week(page)
+                generate.append(time.perf_counter() - started)
+    load_ms, health_ms = _median_ms(load), _median_ms(health)
+    generate_ms, trivial_ms = _median_ms(generate), _median_ms(trivial)
+    return "\n".join(
+        [
+            "## 浏览器（真实 chromium，模板引擎）",
+            "",
+            f"示例画布 fresh_groupbuy，{RUNS} 次取中位数；每次生成前清空答案缓存（冷生成）。",
+            "",
+            "| 指标 | 中位数 | 基线（同次运行） | 倍数 | 目标 |",
+            "|---|---|---|---|---|",
+            f"| 打开页面 → 可交互 | {load_ms:.0f} ms | 健康检查端点 {health_ms:.0f} ms "
+            f"| {load_ms / health_ms:.1f}× | < 3000 ms {'✓' if load_ms < 3000 else '✗'} |",
+            f"| 点击「生成」→ 日历可见 | {generate_ms:.0f} ms | 一次无生成的重跑（载入示例）"
+            f"{trivial_ms:.0f} ms | {generate_ms / trivial_ms:.1f}× "
+            f"| < 2000 ms {'✓' if generate_ms < 2000 else '✗'} |",
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(run())
