@@ -63,3 +63,27 @@ def test_defaults_apply_to_the_session(app) -> None:
     next(n for n in at.number_input if n.label == "并发任务数").set_value(3)
     next(b for b in at.button if b.label == "保存默认值").click().run()
     assert at.session_state[common.OVERRIDES]["cc_max_concurrency"] == 3
+
+
+def test_the_doctor_check_passes_on_the_template_engine(app) -> None:
+    at = app(SETTINGS)
+    at.button(key="doctor").click().run()
+    assert "无需联网" in at.success[0].value
+
+
+def test_the_doctor_check_calls_the_configured_endpoint_once(app, texts) -> None:
+    from openai_server import Reply, ScriptedServer
+
+    with ScriptedServer() as server:
+        server.script(Reply.json({"ok": True}))
+        overrides = {
+            "cc_engine": "openai",
+            "openai_base_url": server.url,
+            "cc_model": "test-model",
+            "openai_api_key": KEY,
+        }
+        at = app(SETTINGS, settings_overrides=overrides)
+        at.button(key="doctor").click().run()
+    assert "正常：模型「test-model」" in at.success[0].value
+    assert len(server.requests) == 1
+    assert KEY not in texts(at)
