@@ -95,9 +95,9 @@ def test_object_mode_sends_json_object_with_the_schema_and_the_word_json_in_the_
     assert result.output.names == KIT["names"]
     body = server.requests[0].body
     assert body["response_format"] == {"type": "json_object"}
-    system = body["messages"][0]["content"]
+    system, user = (m["content"] for m in body["messages"])
     assert "JSON" in system
-    assert '"keyword_replies"' in system  # the schema is in the prompt
+    assert "<schema>" in user and '"keyword_replies"' in user  # the schema is in the prompt
 
 
 @pytest.mark.parametrize(

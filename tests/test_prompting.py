@@ -64,7 +64,7 @@ def test_every_task_kind_renders_with_its_id_the_canvas_block_and_the_word_json(
     assert f"任务编号：{task.item_id}" in user
     assert user.count("<canvas>") == 1 and user.count("</canvas>") == 1
     assert "JSON" in system
-    assert ("<schema>" in system) is (mode == "object")
+    assert ("<schema>" in user) is (mode == "object")
 
 
 def test_the_system_prompt_says_tagged_text_is_data_not_instructions(canvas):

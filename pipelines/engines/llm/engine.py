@@ -110,7 +110,6 @@ class LLMEngine:
                 messages=[{"role": "user", "content": render("ping.j2")}],
                 response_format=fmt,  # type: ignore[arg-type]
                 temperature=0,
-                max_tokens=20,
             )
         except openai.OpenAIError as exc:
             raise translate(exc, self.settings) from None
@@ -193,7 +192,7 @@ class _Attempts:
         self.last_answer = raw or ""
 
     def reject(self, problem: str) -> BadAnswer:
-        self.last_problem = problem.splitlines()[0]
+        self.last_problem = "；".join(line.strip("- ") for line in problem.splitlines())[:300]
         self.messages += [
             # Some providers refuse an empty assistant turn; say it was empty instead.
             {"role": "assistant", "content": self.last_answer or "（空回答）"},
