@@ -307,7 +307,7 @@ with edit:
         fields = list(iter_texts(shown))
         with st.form(f"review.edit.{key}.{base}"):
             for path, value in fields:
-                widget = st.text_area if len(value) > 40 else st.text_input
+                widget = st.text_area if len(value) > 20 else st.text_input
                 widget(path, value=value, key=f"review.edit.{key}.{base}.{path}")
             st.form_submit_button(
                 "保存为新版本", icon=":material/save:", on_click=_save_edit,
