@@ -82,6 +82,9 @@ def test_schema_mode_sends_a_strict_json_schema_and_returns_the_validated_item(s
     assert fmt["json_schema"]["strict"] is True
     assert fmt["json_schema"]["schema"]["additionalProperties"] is False
     assert "id" not in fmt["json_schema"]["schema"]["properties"]
+    sent = json.dumps(fmt["json_schema"]["schema"], ensure_ascii=False)
+    assert "maxLength" not in sent and "minLength" not in sent  # refused by OpenAI's strict mode
+    assert "不超过 20 字" in sent  # the limit travels in the description instead
     assert result.usage.calls == 1
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
 

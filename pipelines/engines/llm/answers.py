@@ -45,15 +45,24 @@ def _schema_of(model: type[BaseModel]) -> str:
 
 def answer_schema(kind: TaskKind) -> dict[str, Any]:
     """The strict JSON schema of the answer for `kind` (a fresh copy)."""
-
     return json.loads(_schema_of(OUTPUT_MODELS[kind]))
 
 
 def _strict(node: Any) -> None:
-    """Strict structured-output form: closed objects, every property required, no defaults."""
+    """Strict structured-output form: closed objects, every property required, no defaults.
+
+    String lengths move into the description: OpenAI's strict mode rejects `minLength` and
+    `maxLength`; the output model still enforces them and a violation is fed back.
+    """
     if isinstance(node, dict):
         node.pop("default", None)
         node.pop("title", None)
+        node.pop("minLength", None)
+        if "maxLength" in node:
+            limit = f"不超过 {node.pop('maxLength')} 字"
+            node["description"] = (
+                f"{node['description']}（{limit}）" if "description" in node else limit
+            )
         if node.get("type") == "object" or "properties" in node:
             node["additionalProperties"] = False
             node["required"] = list(node.get("properties", {}))
