@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pipelines.errors import PosterError
 from pipelines.poster.fonts import font, text_width
-from pipelines.poster.linebreak import break_lines
+from pipelines.poster.linebreak import break_lines, natural_breaks
 
 Rect = tuple[int, int, int, int]  # left, top, right, bottom
 
@@ -45,12 +45,13 @@ class _Fit:
 
 
 def _lines(text: str, font_name: str, size: int, width: int, max_lines: int) -> list[str] | None:
-    """Greedy lines, then balanced: the narrowest width giving as few lines (no lone last word)."""
+    """Greedy lines, then balanced: the narrowest width giving as many lines (no lone last word)."""
     measure = text_width(font_name, size)
     lines = break_lines(text, width, measure)
     if lines is None or len(lines) > max_lines:
         return None
-    if len(lines) > 1:
+    # Lines that already break at the writer's spaces or pause marks stay as they are.
+    if len(lines) > 1 and " ".join(lines) != text and not natural_breaks(lines):
         low, high = int(width * (len(lines) - 1) / len(lines)), width
         while low < high:
             mid = (low + high) // 2
@@ -78,10 +79,8 @@ def _place(
     for index, line in enumerate(lines):
         baseline = top + index * pitch
         left, up, right, down = face.getbbox(line, anchor="ls")
-        length = face.getlength(line)
-        x = {"left": 0, "center": round((width - length) / 2), "right": round(width - length)}[
-            align
-        ]
+        # Centre and right-align by the ink, so a trailing "，" does not push the line sideways.
+        x = {"left": 0, "center": (width - right - left) // 2, "right": width - right}[align]
         x = min(max(x, -left), width - right)  # pull overhanging ink (bearings) back inside
         if x + left < 0:
             return None

@@ -106,6 +106,10 @@ class Box(_Model):
         return x0 + px, y0 + py, x1 - px, y1 - py
 
 
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
 class Variant(_Model):
     size: tuple[int, int]
     background: str = "light"
@@ -127,6 +131,10 @@ class Variant(_Model):
             x0, y0, x1, y1 = box.rect
             if x0 < 0 or y0 < 0 or x1 > width or y1 > height or x1 <= x0 or y1 <= y0:
                 raise ValueError(f"「{box.role}」框 {list(box.at)} 超出画面 {width}×{height}")
+        for index, first in enumerate(self.boxes):
+            for second in self.boxes[index + 1 :]:
+                if _overlap(first.rect, second.rect):
+                    raise ValueError(f"「{first.role}」框与「{second.role}」框重叠")
         return self
 
     def box(self, role: str) -> Box | None:

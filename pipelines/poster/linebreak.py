@@ -19,6 +19,9 @@ NO_START = frozenset(
 # No line may end with these (opening brackets and quotes, currency signs).
 NO_END = frozenset("（《「『【〔〖〈“‘([{<¥￥$#＃")
 
+# Natural break points: after a space or a pause/sentence mark.
+BREAK_AFTER = " ，、：；。！？…）】」』》"
+
 # A run kept whole: letters/digits joined by . , : / - ' + (39.9, 10:00, 3/5, T-1, 1,299).
 _RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:/'+\-][A-Za-z0-9]+)*")
 
@@ -64,6 +67,15 @@ def break_lines(text: str, max_width: float, measure: Measure) -> list[str] | No
         if not current or measure(candidate.rstrip()) <= max_width:
             current = candidate.lstrip() if not current else candidate
             continue
+        # A space or a pause mark the writer put in is the nicer break, if the line stays
+        # reasonably filled.
+        cut = max(current.rfind(mark) for mark in BREAK_AFTER)
+        if cut > 0 and not piece.isspace():
+            head, tail = current[: cut + 1].rstrip(), (current[cut + 1 :] + piece).lstrip()
+            if measure(head) >= 0.4 * max_width and measure(tail) <= max_width:
+                lines.append(head)
+                current = tail
+                continue
         lines.append(current.rstrip())
         current = "" if piece.isspace() else piece
     if current.strip():
@@ -71,3 +83,8 @@ def break_lines(text: str, max_width: float, measure: Measure) -> list[str] | No
     if any(measure(line) > max_width for line in lines):
         return None
     return lines
+
+
+def natural_breaks(lines: list[str]) -> bool:
+    """Whether every line but the last ends at a space or a pause mark (then keep the lines)."""
+    return all(line[-1] in BREAK_AFTER for line in lines[:-1])
