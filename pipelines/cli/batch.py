@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from pipelines.batch import BatchSummary, Outcome, collect, run_batch
 from pipelines.settings import load_settings
@@ -39,10 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 class Progress:
     """One redrawn line on a terminal; one line per canvas when stderr is a file or pipe."""
 
-    def __init__(self, total: int, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total = total
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
 
     def __call__(self, outcome: Outcome, summary: BatchSummary) -> None:
         count = len(summary.outcomes)
