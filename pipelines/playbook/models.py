@@ -24,7 +24,51 @@ from pipelines.content import (
 )
 
 PLACEHOLDERS = frozenset(
-    ["advantage", "benefit", "brand", "category", "evidence", "feature", "feature_b", "feature_hint", "first_time", "flash_times", "launch_date", "launch_line", "launch_time", "launch_weekday", "live_time", "live_weekday", "method", "next_product", "other_product", "pain", "persona", "price_line", "price_summary", "product", "product_bullets", "product_list", "product_names", "products_today", "purpose", "purpose_desc", "scene", "service", "service_summary", "speaker", "specs", "stock_line", "stock_summary", "theme", "theme_desc", "time", "tomorrow", "tomorrow_plan", "weekday"]
+    [
+        "advantage",
+        "benefit",
+        "brand",
+        "category",
+        "evidence",
+        "feature",
+        "feature_b",
+        "feature_hint",
+        "first_time",
+        "flash_times",
+        "launch_date",
+        "launch_line",
+        "launch_time",
+        "launch_weekday",
+        "live_time",
+        "live_weekday",
+        "method",
+        "next_product",
+        "other_product",
+        "pain",
+        "persona",
+        "price_line",
+        "price_summary",
+        "product",
+        "product_bullets",
+        "product_list",
+        "product_names",
+        "products_today",
+        "purpose",
+        "purpose_desc",
+        "scene",
+        "service",
+        "service_summary",
+        "speaker",
+        "specs",
+        "stock_line",
+        "stock_summary",
+        "theme",
+        "theme_desc",
+        "time",
+        "tomorrow",
+        "tomorrow_plan",
+        "weekday",
+    ]
 )
 _DIGIT = re.compile(r"\d")
 PrivateTopic = Literal["产品介绍", "活动介绍", "服务保障"]
@@ -82,7 +126,8 @@ class DayPurpose(_Section):
     key: str = ""
     name: str
     goal: Goal
-    description: str
+    description: str = Field(description="写给运营看的：这一天要做成什么")
+    announce: Phrase = Field(description="写给群成员看的：早报里说的一句话")
 
 
 class MomentsShare(_Section):
@@ -103,6 +148,7 @@ class Hook(_Section):
 
 class LaunchPoint(_Section):
     step: LaunchStep
+    title: str = Field(max_length=12, description="帖子标题里用的短名")
     offset: str
     purpose: str
 
@@ -262,6 +308,7 @@ class SlotPhrases(_Section):
 
 class EveningPhrases(_Section):
     titles: Phrases
+    last_titles: Phrases
     openers: Phrases
     recap: Phrases
     tomorrow: Phrases

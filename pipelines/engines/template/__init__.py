@@ -1,0 +1,105 @@
+"""The embedded template engine: composes every task's output from the canvas and the playbook.
+
+No network, no model: deterministic for a seed (each item draws from its own generator seeded by
+seed, item id and rewrite variant), different seeds pick different phrasings, and every number it
+writes is one the canvas gave (prices, stock, specs, evidence), a date or a clock time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from pipelines.engines.base import Result, Task, TaskKind
+from pipelines.engines.template.common import Writer, rng_for
+from pipelines.engines.template.fabe import selling_points
+from pipelines.engines.template.group import group_kit, launch_sequence
+from pipelines.engines.template.livestream import livestream_script
+from pipelines.engines.template.plan import plan_week
+from pipelines.engines.template.poster import poster_copy
+from pipelines.engines.template.posts import rewrite_post, write_calendar
+from pipelines.errors import EngineError
+from pipelines.playbook import load_playbook
+
+# Bump when the composition changes, so cached answers of an older engine are not reused.
+VERSION = "template-1"
+_NOT_TEXT = {"id", "product_id", "post_id", "time", "date", "start_time", "step"}
+
+
+class TemplateEngine:
+    """The default engine. `seed` chooses among the playbook's phrasings."""
+
+    name = "template"
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.playbook = load_playbook()
+
+    def cache_key(self, task: Task) -> str:
+        return f"{self.name}/{VERSION}/seed={self.seed}/{task.input_hash()}"
+
+    async def generate(self, task: Task) -> Result:
+        return Result(output=self.compose(task))
+
+    def compose(self, task: Task) -> BaseModel:
+        """The output of `task`, synchronously (the work is pure and fast)."""
+        output = self._compose(task)
+        return _without_avoided(output, task.canvas.avoid_words)
+
+    def _writer(self, task: Task, item_id: str | None = None) -> Writer:
+        rng = rng_for(self.seed, item_id or task.item_id, task.variant)
+        return Writer(task.canvas, self.playbook, rng)
+
+    def _compose(self, task: Task) -> BaseModel:
+        canvas = task.canvas
+        points = {p.product_id: p for p in task.selling_points}
+        kind = task.kind
+        if kind is TaskKind.FABE:
+            if task.product is None:
+                raise EngineError(f"卖点任务 {task.item_id} 没有指定商品")
+            return selling_points(self._writer(task), task.product, task.item_id)
+        if kind is TaskKind.CALENDAR:
+            plan = plan_week(canvas, self.playbook, self.seed)
+            return write_calendar(
+                lambda post_id: self._writer(task, post_id), plan, points, task.item_id
+            )
+        if kind is TaskKind.POST:
+            if task.post is None:
+                raise EngineError(f"帖子改写任务 {task.item_id} 没有附上原帖")
+            plan = plan_week(canvas, self.playbook, self.seed)
+            return rewrite_post(self._writer(task), plan, points, task.post, task.variant)
+        if kind is TaskKind.POSTER_COPY:
+            if task.post is None:
+                raise EngineError(f"海报文案任务 {task.item_id} 没有附上帖子")
+            return poster_copy(self._writer(task), task.post, task.item_id)
+        if kind is TaskKind.LIVESTREAM:
+            return livestream_script(self._writer(task), points, task.item_id)
+        if kind is TaskKind.GROUP_KIT:
+            return group_kit(self._writer(task), task.item_id)
+        if kind is TaskKind.LAUNCH:
+            plan = plan_week(canvas, self.playbook, self.seed)
+            return launch_sequence(self._writer(task), task.item_id, plan)
+        raise EngineError(f"模板引擎不支持任务类型 {kind}")
+
+
+def _without_avoided(output: BaseModel, avoid: list[str]) -> BaseModel:
+    """Drop the canvas's avoided words from any text (they can only come from canvas fields)."""
+    if not avoid or not any(word in output.model_dump_json() for word in avoid):
+        return output
+
+    def scrub(value: Any, key: str = "") -> Any:
+        if isinstance(value, str) and key not in _NOT_TEXT:
+            for word in avoid:
+                value = value.replace(word, "")
+            return value
+        if isinstance(value, dict):
+            return {k: scrub(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v, key) for v in value]
+        return value
+
+    return type(output).model_validate(scrub(output.model_dump()))
+
+
+__all__ = ["VERSION", "TemplateEngine"]

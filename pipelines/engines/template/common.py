@@ -1,0 +1,204 @@
+"""Shared pieces of the template engine: canvas facts as phrase variables, and a seeded writer.
+
+Every number in a composed text comes from here — the canvas's prices, stock, dates and clock
+times — so phrase banks never need digits of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from pipelines.canvas import Canvas, Persona, Product
+from pipelines.content import format_price
+from pipelines.playbook import Playbook, load_playbook
+
+T = TypeVar("T")
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+# Used only when a persona lists no pain point: a need every shopper has, with no claim in it.
+FALLBACK_PAIN = "挑东西费时间，又怕买错"
+_BREAKS = "，。；、！？,;!? "
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    """A generator seeded from text, stable across processes (unlike `hash()` of a str)."""
+    return random.Random(":".join(str(p) for p in (seed, *parts)))
+
+
+def clip(value: str, limit: int) -> str:
+    """Shorten to `limit` characters, preferring to cut at a clause break."""
+    value = value.strip()
+    if len(value) <= limit:
+        return value
+    head = value[:limit]
+    cut = max(head.rfind(ch) for ch in _BREAKS)
+    return (head[:cut] if cut >= limit // 2 else head).rstrip(_BREAKS)
+
+
+def price_text(value: Decimal) -> str:
+    return f"{format_price(value)}元"
+
+
+def weekday(day: dt.date) -> str:
+    return WEEKDAYS[day.weekday()]
+
+
+def date_label(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def shift(hhmm: str, minutes: int) -> str:
+    """A clock time moved by `minutes`, kept inside the same day."""
+    hours, mins = map(int, hhmm.split(":"))
+    total = min(max(hours * 60 + mins + minutes, 0), 23 * 60 + 59)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the canvas says, as ready-made phrase variables."""
+
+    canvas: Canvas
+
+    @property
+    def flash_times(self) -> list[str]:
+        return list(self.canvas.burst.flash_sale_times)
+
+    @property
+    def launch_time(self) -> str:
+        times = self.flash_times
+        return times[0] if times else "10:00"
+
+    def day_date(self, day: int) -> dt.date:
+        return self.canvas.days[day - 1]
+
+    def pains(self, persona: Persona) -> list[str]:
+        return [clip(p, 60) for p in persona.pain_points] or [FALLBACK_PAIN]
+
+    def persona_for(self, index: int) -> Persona:
+        return self.canvas.personas[index % len(self.canvas.personas)]
+
+    def category(self, product: Product) -> str:
+        return product.category or "好物"
+
+    def service(self, product: Product | None = None) -> str:
+        if product is not None and product.service:
+            return product.service
+        if self.canvas.burst.service:
+            return self.canvas.burst.service
+        return f"售后问题随时找{self.canvas.speaker.name}"
+
+    def after_sale(self) -> str:
+        """The products' own service promises (what after-sale care can point to)."""
+        promises = list(dict.fromkeys(p.service for p in self.canvas.products if p.service))
+        return "；".join(promises[:2]) or self.service()
+
+    def price_line(self, product: Product) -> str:
+        if product.promo_price is not None and product.promo_price < product.price:
+            return f"原价{price_text(product.price)}，活动价{price_text(product.promo_price)}"
+        return f"到手价{price_text(product.price)}"
+
+    def stock_line(self, product: Product) -> str:
+        if product.stock:
+            return f"本次备货{product.stock}份"
+        return "库存以下单页为准"
+
+    def price_summary(self, products: Sequence[Product] | None = None) -> str:
+        shown = list(products if products is not None else self.canvas.products)
+        text = "、".join(f"{p.name}{price_text(p.offer_price)}" for p in shown[:4])
+        return text + ("等" if len(shown) > 4 else "")
+
+    def stock_summary(self) -> str:
+        stocked = [p for p in self.canvas.products if p.stock]
+        if not stocked:
+            return "库存以下单页为准"
+        return "本次备货：" + "、".join(f"{p.name}{p.stock}份" for p in stocked[:4])
+
+    def launch_line(self) -> str:
+        return "，".join(self.burst_lines()[:2])
+
+    def burst_lines(self) -> list[str]:
+        lines = load_playbook().phrases.burst_lines
+        launch_date = self.day_date(self.canvas.burst.launch_day)
+        values = {
+            "launch_weekday": weekday(launch_date),
+            "launch_time": self.launch_time,
+            "flash_times": "、".join(self.flash_times) or self.launch_time,
+        }
+        return [lines[m].format_map(values) for m in self.canvas.burst.methods]
+
+    def base(self) -> dict[str, str]:
+        """Variables every phrase may use."""
+        canvas = self.canvas
+        launch_date = self.day_date(canvas.burst.launch_day)
+        names = [p.name for p in canvas.products]
+        return {
+            "brand": canvas.brand.name,
+            "theme": canvas.theme.name,
+            "theme_desc": canvas.theme.description.rstrip("。") or f"{canvas.brand.name}的本周主题",
+            "speaker": canvas.speaker.name,
+            "flash_times": "、".join(self.flash_times) or self.launch_time,
+            "first_time": load_playbook().calendar.slot("morning").times[0],
+            "launch_time": self.launch_time,
+            "launch_date": date_label(launch_date),
+            "launch_weekday": weekday(launch_date),
+            "launch_line": self.launch_line(),
+            "price_summary": self.price_summary(),
+            "stock_summary": self.stock_summary(),
+            "service_summary": self.after_sale(),
+            "product_list": "、".join(names),
+            "product_names": "、".join(names[:6]),
+            "live_time": canvas.burst.livestream_time,
+        }
+
+    def product_vars(self, product: Product, feature_index: int = 0) -> dict[str, str]:
+        features = [clip(f, 60) for f in product.features]
+        feature = features[feature_index % len(features)]
+        other = features[(feature_index + 1) % len(features)]
+        others = [p.name for p in self.canvas.products if p.id != product.id]
+        return {
+            "product": product.name,
+            "category": self.category(product),
+            "specs": product.specs or "详见商品页",
+            "feature": feature,
+            "feature_b": other if other != feature else "按说明使用和保存就好",
+            "feature_hint": min(features, key=len),
+            "price_line": self.price_line(product),
+            "stock_line": self.stock_line(product),
+            "service": self.service(product),
+            "other_product": others[feature_index % len(others)] if others else product.name,
+        }
+
+
+class Writer:
+    """Picks phrases with a seeded generator and fills them; skips phrases with avoided words."""
+
+    def __init__(self, canvas: Canvas, playbook: Playbook, rng: random.Random) -> None:
+        self.canvas = canvas
+        self.playbook = playbook
+        self.rng = rng
+        self.facts = Facts(canvas)
+        self.avoid = tuple(canvas.avoid_words)
+
+    def clean(self, options: Sequence[T]) -> list[T]:
+        """Options whose text has none of the canvas's avoided words (all, if none qualify)."""
+        ok = [o for o in options if not any(w in str(o) for w in self.avoid)]
+        return ok or list(options)
+
+    def pick(self, options: Sequence[T]) -> T:
+        return self.rng.choice(self.clean(options))
+
+    def sample(self, options: Sequence[T], count: int) -> list[T]:
+        pool = self.clean(options)
+        return self.rng.sample(pool, min(count, len(pool)))
+
+    def fill(self, template: str, values: dict[str, str]) -> str:
+        return template.format_map(values)
+
+    def say(self, options: Sequence[str], values: dict[str, str]) -> str:
+        return self.fill(self.pick(options), values)

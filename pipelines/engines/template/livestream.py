@@ -1,0 +1,144 @@
+"""The livestream run-of-show: four acts, one seven-step segment per product, contingencies."""
+
+from __future__ import annotations
+
+from pipelines.content import (
+    Act,
+    Block,
+    Contingency,
+    Fabe,
+    LivestreamScript,
+    ProductSegment,
+    ScriptLine,
+    SellingPoints,
+)
+from pipelines.engines.template.common import Writer, clip
+from pipelines.engines.template.fabe import fabe_items
+from pipelines.playbook.models import BlockTemplate
+
+_MAX_BLOCK = 60
+
+
+def share(total: int, weights: list[int], minimum: int = 1) -> list[int]:
+    """Split `total` minutes by `weights` (largest remainder), each part at least `minimum`."""
+    parts = [minimum] * len(weights)
+    rest = total - minimum * len(weights)
+    if rest <= 0:
+        return parts
+    exact = [rest * w / sum(weights) for w in weights]
+    extra = [int(e) for e in exact]
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - extra[i], reverse=True)
+    for i in order[: rest - sum(extra)]:
+        extra[i] += 1
+    return [p + e for p, e in zip(parts, extra, strict=True)]
+
+
+def _block(writer: Writer, template: BlockTemplate, minutes: int, values: dict[str, str]) -> Block:
+    return Block(
+        title=clip(writer.fill(template.title, values), 30),
+        minutes=minutes,
+        on_screen=clip(writer.fill(template.on_screen, values), 80),
+        interaction=clip(writer.fill(template.interaction, values), 40),
+        lines=[
+            ScriptLine(speaker=line.speaker, words=clip(writer.say(line.variants, values), 600))
+            for line in template.lines
+        ],
+    )
+
+
+def _split(minutes: int) -> list[int]:
+    """Minutes as blocks no longer than the model allows."""
+    count = -(-minutes // _MAX_BLOCK)
+    return share(minutes, [1] * count)
+
+
+def livestream_script(
+    writer: Writer, points: dict[str, SellingPoints], item_id: str
+) -> LivestreamScript:
+    canvas, facts, guide = writer.canvas, writer.facts, writer.playbook.livestream
+    products = canvas.products
+    total = canvas.burst.livestream_minutes
+    base = facts.base() | {"service": facts.service()}
+    lead = facts.persona_for(0)
+    base |= {"persona": lead.name, "pain": writer.pick(facts.pains(lead))}
+
+    framing = [a for a in guide.acts if a.blocks]
+    step_floor = len(guide.segment_steps) * len(products)
+    framing_floor = sum(len(a.blocks) for a in framing)
+    minutes = share(total, [a.weight for a in guide.acts], minimum=1)
+    named = dict(zip((a.name for a in guide.acts), minutes, strict=True))
+    climax = named["高潮"]
+    if climax < step_floor:  # many products: squeeze the framing acts to their floor first
+        climax = max(step_floor, total - framing_floor)
+        rest = share(max(total - climax, framing_floor), [a.weight for a in framing])
+        named |= dict(zip((a.name for a in framing), rest, strict=True))
+    per_product = share(climax, [1] * len(products), minimum=len(guide.segment_steps))
+
+    segments, climax_blocks = [], []
+    for index, product in enumerate(products):
+        chains = _chains(writer, points, product)
+        persona = facts.persona_for(index)
+        nxt = products[(index + 1) % len(products)].name if len(products) > 1 else "群里的其他好物"
+        chain = chains[0]
+        values = (
+            base
+            | facts.product_vars(product, index)
+            | {
+                "persona": persona.name,
+                "pain": writer.pick(facts.pains(persona)),
+                "feature": chain.feature,
+                "advantage": chain.advantage,
+                "benefit": chain.benefit,
+                "evidence": chain.evidence,
+                "next_product": nxt,
+            }
+        )
+        step_minutes = share(per_product[index], [s.weight for s in guide.segment_steps])
+        steps = [
+            _block(writer, step, m, values)
+            for step, m in zip(guide.segment_steps, step_minutes, strict=True)
+        ]
+        segments.append(
+            ProductSegment(product_id=product.id or "", product=product.name, steps=steps)
+        )
+        hook, close = steps[0], steps[4]
+        for part, m in enumerate(_split(per_product[index])):
+            suffix = "（续）" if part else ""
+            climax_blocks.append(
+                Block(
+                    title=clip(f"单品讲解：{product.name}", 28) + suffix,
+                    minutes=m,
+                    on_screen=clip(f"{product.name}实物与价格卡：{facts.price_line(product)}", 80),
+                    interaction="秒杀" if not part else "弹幕答疑",
+                    lines=(hook.lines if not part else close.lines),
+                )
+            )
+
+    acts = []
+    for act in guide.acts:
+        if act.name == "高潮":
+            acts.append(Act(name=act.name, blocks=climax_blocks))
+            continue
+        block_minutes = share(named[act.name], [b.weight for b in act.blocks])
+        blocks = []
+        for template, m in zip(act.blocks, block_minutes, strict=True):
+            for part in _split(m):
+                blocks.append(_block(writer, template, part, base))
+        acts.append(Act(name=act.name, blocks=blocks))
+    return LivestreamScript(
+        id=item_id,
+        title=clip(f"{canvas.theme.name}·{canvas.brand.name}直播", 40),
+        start_time=canvas.burst.livestream_time,
+        acts=acts,
+        segments=segments,
+        contingencies=[
+            Contingency(situation=c.situation, response=writer.fill(c.response, base))
+            for c in guide.contingencies
+        ],
+        review_metrics=list(guide.review_metrics),
+    )
+
+
+def _chains(writer: Writer, points: dict[str, SellingPoints], product) -> list[Fabe]:
+    found = points.get(product.id or "")
+    return list(found.fabe) if found is not None else fabe_items(writer, product)

@@ -1,0 +1,335 @@
+"""The week's shape: which post goes out when, where, for what, featuring which product.
+
+The shape depends on the canvas and the seed only (never on a rewrite's variant), so one post can
+be rewritten alone and still sit in the same slot. Wording is done in `posts.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from pipelines.canvas import Canvas, Channel, Product, Scene, ThemeKind
+from pipelines.content import Goal, PosterKind
+from pipelines.engines.template.common import rng_for, shift
+from pipelines.playbook import Playbook
+from pipelines.playbook.models import DayPurpose, Slot
+
+_CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One post's place in the week, before it has words."""
+
+    day: int
+    time: str
+    channel: Channel
+    slot: str
+    activity_type: str
+    form: str
+    goal: Goal
+    product_id: str | None = None
+    choice: str = field(default="", compare=False)  # topic key, template index, method, step
+    poster_kind: PosterKind | None = None
+
+    @property
+    def sort_key(self) -> tuple[int, str, int]:
+        return (self.day, self.time, _CHANNEL_ORDER[self.channel])
+
+
+@dataclass
+class WeekPlan:
+    canvas: Canvas
+    purposes: dict[int, DayPurpose]
+    posts: list[Planned]
+
+    def post_id(self, planned: Planned) -> str:
+        same_day = [p for p in self.posts if p.day == planned.day]
+        return f"post-d{planned.day}-{same_day.index(planned) + 1:02d}"
+
+    def on_day(self, day: int) -> list[Planned]:
+        return [p for p in self.posts if p.day == day]
+
+
+def warmup_days(canvas: Canvas) -> list[int]:
+    launch = canvas.burst.launch_day
+    return [d for d in range(launch - canvas.warmup.days_before, launch) if d >= 1]
+
+
+def day_purposes(canvas: Canvas, playbook: Playbook) -> dict[int, DayPurpose]:
+    """One clear purpose per day: the canvas fixes the special days, the rest follow a rhythm."""
+    burst, guide = canvas.burst, playbook.calendar
+    ordinary = {p.key: p for p in guide.day_purposes}
+    out: dict[int, DayPurpose] = {}
+    warm = warmup_days(canvas)
+    for day in range(1, 8):
+        if day == burst.launch_day:
+            out[day] = guide.special_days["launch"]
+        elif day == burst.livestream_day:
+            out[day] = guide.special_days["livestream"]
+        elif day in warm:
+            out[day] = guide.special_days["warmup"]
+    free = [d for d in range(1, 8) if d not in out]
+    wanted: list[tuple[int | None, str]] = [
+        (7, "recap"),
+        (burst.launch_day + 1, "reorder"),
+        (free[0] if free else None, "welcome"),
+        (next((d for d in free if canvas.days[d - 1].weekday() >= 5), None), "weekend"),
+    ]
+    used: set[str] = set()
+    for day, key in wanted:
+        if day in free and day not in out:
+            out[day] = ordinary[key]
+            used.add(key)
+    rest = itertools.cycle([k for k in ordinary if k not in used] or list(ordinary))
+    for day in free:
+        out.setdefault(day, ordinary[next(rest)])
+    return out
+
+
+class _Clock:
+    """Per-day, per-channel time keeping so two posts never share a slot in one channel."""
+
+    def __init__(self) -> None:
+        self.used: dict[tuple[int, Channel], set[str]] = {}
+
+    def take(self, day: int, channel: Channel, times: list[str], fallback: str = "09:00") -> str:
+        used = self.used.setdefault((day, channel), set())
+        for time in times:
+            if time not in used:
+                used.add(time)
+                return time
+        time = times[-1] if times else fallback
+        while time in used:
+            time = shift(time, 15)
+        used.add(time)
+        return time
+
+
+def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
+    rng = rng_for(seed, "plan")
+    guide, phrases = playbook.calendar, playbook.phrases
+    burst, channels = canvas.burst, set(canvas.channels)
+    purposes = day_purposes(canvas, playbook)
+    clock = _Clock()
+    posts: list[Planned] = []
+    products = canvas.products
+    promo = [p for p in products if p.promo_price is not None] or products
+    seed_cycle = itertools.cycle(products)
+    flash_cycle = itertools.cycle(promo)
+    extra_cycle = itertools.cycle(products[1:] + products[:1])
+    main = promo[0]
+    festive = "会员日活动" if canvas.theme.kind == ThemeKind.MEMBER_DAY else "本周IP活动"
+    mall = Scene.MALL_GROUP in canvas.scenes
+
+    def add(
+        template: Slot, day: int, time: str, product: Product | None = None, **extra
+    ) -> Planned:
+        planned = Planned(
+            day=day,
+            time=time,
+            channel=template.channel,
+            slot=template.key,
+            activity_type=template.activity_type,
+            form=template.form,
+            goal=template.goal,
+            product_id=product.id if product else None,
+        )
+        planned = replace(planned, **extra)
+        posts.append(planned)
+        return planned
+
+    def flexible(key: str, day: int, product: Product | None = None, **extra) -> Planned:
+        slot = guide.slot(key)
+        return add(slot, day, clock.take(day, slot.channel, list(slot.times)), product, **extra)
+
+    launch_slot = guide.slot("launch")
+    flash_slot = guide.slot("flash")
+    flash_type = "爆款特卖" if mall else flash_slot.activity_type
+    topics = list(phrases.topics)
+    rng.shuffle(topics)
+    notes = list(range(len(phrases.notes)))
+    rng.shuffle(notes)
+    moment_kinds = _moments_kinds(guide, 7 * 2, rng) if Channel.MOMENTS in channels else []
+    moment_pool = {}
+    for share in guide.moments_balance:  # a list, not a set: the draw order must be stable
+        indices = [i for i, m in enumerate(phrases.moments) if m.kind == share.kind]
+        moment_pool[share.kind] = rng.sample(indices, k=len(indices))
+    warm = warmup_days(canvas)
+    methods = list(canvas.warmup.methods)
+    if burst.group_buy and "预告" in methods:
+        methods.remove("预告")  # the T-1 preview of the launch timeline says it
+    launch_time = burst.flash_sale_times[0] if burst.flash_sale_times else "10:00"
+
+    for day in range(1, 8):
+        key = purposes[day]
+        is_launch = day == burst.launch_day
+        # Fixed times first: flash sales, the launch timeline, the show.
+        times = list(burst.flash_sale_times)
+        if not is_launch and times:
+            times = [times[(day - 1) % len(times)]]
+        for index, time in enumerate(times):
+            clock.take(day, Channel.GROUP, [time])
+            if is_launch and index == 0:
+                step = "T-0开团" if burst.group_buy else ""
+                kind = "launch" if burst.group_buy else "flash"
+                slot = launch_slot if burst.group_buy else flash_slot
+                add(
+                    slot, day, time, main, slot=kind, choice=step or "launch", activity_type=festive
+                )
+            else:
+                add(flash_slot, day, time, next(flash_cycle), activity_type=flash_type)
+        if is_launch and burst.group_buy:
+            for step, offset in (("T-10分钟倒计时", -10), ("T+30分钟播报", 30)):
+                time = clock.take(day, Channel.GROUP, [shift(launch_time, offset)])
+                add(
+                    launch_slot,
+                    day,
+                    time,
+                    main,
+                    choice=step,
+                    activity_type=festive,
+                    goal="促活" if offset < 0 else "转化",
+                )
+            time = clock.take(day, Channel.GROUP, ["20:30", "20:00"])
+            add(launch_slot, day, time, None, choice="结束战绩", activity_type=festive, goal="复购")
+        if day == burst.livestream_day:
+            if Channel.LIVESTREAM in channels:
+                slot = guide.slot("live")
+                add(slot, day, clock.take(day, slot.channel, [burst.livestream_time]), main)
+            flexible("live_preview", day, main, choice="reminder", goal="转化")
+        if burst.livestream_day and day == burst.livestream_day - 1:
+            flexible("live_preview", day, main, choice="preview")
+        # The daily rhythm.
+        flexible("morning", day, goal="拉新" if key.key == "welcome" else "促活")
+        if key.key == "welcome":
+            flexible("warmup", day, choice="invite", goal="裂变", activity_type="日常品牌活动")
+        if not is_launch:
+            flexible("seeding", day, next(seed_cycle))
+        topic = next(t for t in topics if t.key != "share_photo" or day > burst.launch_day)
+        topics.remove(topic)
+        needs = _needs_product(topic.body)
+        flexible("topic", day, next(extra_cycle) if needs else None, choice=topic.key)
+        if day in warm:
+            if burst.group_buy and day == burst.launch_day - 1:
+                flexible(
+                    "warmup", day, main, slot="launch", choice="T-1天预告", activity_type=festive
+                )
+            todays = methods[warm.index(day) :: len(warm)]
+            for method in todays:
+                uses_product = _needs_product("".join(phrases.warmup[method]))
+                flexible("warmup", day, main if uses_product else None, choice=method)
+        if burst.group_buy and day == burst.launch_day + 1:
+            flexible(
+                "seeding",
+                day,
+                main,
+                slot="launch",
+                choice="售后跟进",
+                goal="复购",
+                activity_type=festive,
+                form="常规性短消息",
+            )
+        flexible("evening", day)
+        for _ in range(2 if moment_kinds else 0):
+            kind = moment_kinds.pop()
+            share = next(m for m in guide.moments_balance if m.kind == kind)
+            index = moment_pool[kind].pop()
+            body = phrases.moments[index].body
+            needs = _needs_product(body)
+            flexible(
+                "moments",
+                day,
+                next(extra_cycle) if needs else None,
+                choice=str(index),
+                activity_type=share.activity_type,
+                goal=share.goal,
+            )
+        if Channel.XIAOHONGSHU in channels:
+            flexible("note", day, next(seed_cycle), choice=str(notes[day - 1]))
+
+    _feature_everyone(posts, products, clock, guide)
+    _one_poster_a_day(posts)
+    posts.sort(key=lambda p: p.sort_key)
+    return WeekPlan(canvas=canvas, purposes=purposes, posts=posts)
+
+
+_PRODUCT_KEYS = (
+    "product",
+    "feature",
+    "feature_b",
+    "feature_hint",
+    "price_line",
+    "specs",
+    "service",
+)
+
+
+def _needs_product(template: str) -> bool:
+    return any(f"{{{key}}}" in template for key in _PRODUCT_KEYS)
+
+
+def _moments_kinds(guide, count: int, rng) -> list[str]:
+    """Kinds for `count` 朋友圈 posts in the playbook's balance (largest remainder)."""
+    exact = {m.kind: m.share * count / 100 for m in guide.moments_balance}
+    counts = {k: int(v) for k, v in exact.items()}
+    for kind in sorted(exact, key=lambda k: exact[k] - counts[k], reverse=True):
+        if sum(counts.values()) >= count:
+            break
+        counts[kind] += 1
+    kinds = list(Counter(counts).elements())
+    rng.shuffle(kinds)
+    return kinds
+
+
+def _feature_everyone(posts: list[Planned], products: list[Product], clock, guide) -> None:
+    """Products the rhythm did not reach get an extra seeding post on the quietest days."""
+    featured = {p.product_id for p in posts}
+    missing = [p for p in products if p.id not in featured]
+    slot = guide.slot("seeding")
+    for index, product in enumerate(missing):
+        day = index % 7 + 1
+        time = clock.take(day, slot.channel, ["16:30", "17:00", "17:30"])
+        posts.append(
+            Planned(
+                day=day,
+                time=time,
+                channel=slot.channel,
+                slot=slot.key,
+                activity_type=slot.activity_type,
+                form=slot.form,
+                goal=slot.goal,
+                product_id=product.id,
+            )
+        )
+
+
+def _poster_rank(post: Planned) -> tuple[int, PosterKind] | None:
+    """How strongly a post deserves the day's poster, and which kind it would be."""
+    if post.choice in ("T-0开团", "launch"):
+        return 0, PosterKind.ACTIVITY
+    if post.choice == "T-1天预告":
+        return 1, PosterKind.PREVIEW
+    if post.slot == "live_preview":
+        return (2 if post.choice == "preview" else 3), PosterKind.PREVIEW
+    if post.choice == "invite":
+        return 4, PosterKind.FISSION
+    if post.slot == "seeding" and post.product_id:
+        return 5, PosterKind.PRODUCT
+    if post.slot == "flash":
+        return 6, PosterKind.PRODUCT
+    return None
+
+
+def _one_poster_a_day(posts: list[Planned]) -> None:
+    """Each day's main post gets a poster; the launch day adds its results poster (eight at most)."""
+    for day in range(1, 8):
+        ranked = [(r, i) for i, p in enumerate(posts) if p.day == day and (r := _poster_rank(p))]
+        if ranked:
+            (_, kind), index = min(ranked, key=lambda x: (x[0][0], x[1]))
+            posts[index] = replace(posts[index], poster_kind=kind)
+    for index, post in enumerate(posts):
+        if post.choice == "结束战绩":
+            posts[index] = replace(post, poster_kind=PosterKind.RESULTS)

@@ -1,0 +1,101 @@
+"""The words on a poster for one post: short lines that fit, prices from the canvas only."""
+
+from __future__ import annotations
+
+from pipelines.canvas import Product
+from pipelines.content import Post, PosterCopy, PosterKind, PriceBlock
+from pipelines.engines.template.common import Writer, clip, price_text, weekday
+
+
+def _fits(candidates: list[str], limit: int) -> list[str]:
+    """Candidates that fit whole; failing that, the first one clipped."""
+    whole = [c for c in candidates if c and len(c) <= limit]
+    return whole or [clip(candidates[0], limit)]
+
+
+def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
+    canvas, facts = writer.canvas, writer.facts
+    kind = post.poster_kind or PosterKind.PRODUCT
+    product = canvas.product(post.product_id) if post.product_id else None
+    theme, brand = canvas.theme.name, canvas.brand.name
+    day = weekday(post.date)
+    persona = facts.persona_for(post.day - 1).name
+
+    headline = {
+        PosterKind.PRODUCT: [product.name if product else theme, f"{theme}"],
+        PosterKind.ACTIVITY: [theme, f"{day}{post.time}开抢", f"{brand}本周活动"],
+        PosterKind.PREVIEW: [f"{day}{post.time}见", f"{theme}预告", theme],
+        PosterKind.FISSION: [f"{brand}福利群", f"邀你加入{brand}", "欢迎新朋友"],
+        PosterKind.RESULTS: ["谢谢每一位邻居", "感谢大家的支持", f"谢谢支持{brand}"],
+    }[kind]
+    sub = [f"{brand}·{theme}", f"给{persona}的{theme}", theme, brand]
+    bullets = _bullets(writer, kind, product)
+    if product is not None and kind is not PosterKind.RESULTS:
+        urgency = [
+            f"{day}{post.time}开抢，{facts.stock_line(product)}",
+            f"{day}{post.time}开始，售完即止",
+            "限时活动，售完即止",
+        ]
+    elif kind is PosterKind.RESULTS:
+        urgency = ["下次活动提前在群里预告", "没赶上的朋友下次见"]
+    else:
+        urgency = [f"本周「{theme}」进行中", f"{day}起每天群里见"]
+    price = None
+    if product is not None and kind in (
+        PosterKind.PRODUCT,
+        PosterKind.ACTIVITY,
+        PosterKind.PREVIEW,
+    ):
+        promo = product.promo_price is not None and product.promo_price < product.price
+        price = PriceBlock(
+            original=product.price if promo else None,
+            promo=product.offer_price,
+            note="活动价" if promo else "到手价",
+        )
+    return PosterCopy(
+        id=item_id,
+        post_id=post.id,
+        kind=kind,
+        product_id=product.id if product else None,
+        headline=writer.pick(_fits(headline, 14)),
+        subheadline=writer.pick(_fits(sub, 24)),
+        bullets=bullets,
+        price=price,
+        urgency=writer.pick(_fits(urgency, 24)),
+        cta=writer.pick(writer.playbook.posters.kind(kind).cta),
+    )
+
+
+def _bullets(writer: Writer, kind: PosterKind, product: Product | None) -> list[str]:
+    canvas, facts = writer.canvas, writer.facts
+    speaker = canvas.speaker.name
+    if kind is PosterKind.RESULTS:
+        options = [
+            "谢谢大家的信任",
+            f"收货有问题找{speaker}",
+            "欢迎晒图说说感受",
+            "下次活动提前预告",
+        ]
+    elif kind is PosterKind.FISSION:
+        times = "、".join(canvas.burst.flash_sale_times[:2])
+        options = [
+            "每天早报说清安排",
+            f"{times}秒杀" if times else "每天有秒杀",
+            f"有问题随时找{speaker}",
+        ]
+    elif product is None:
+        priced = [f"{p.name}{price_text(p.offer_price)}" for p in canvas.products]
+        options = [o for o in priced if len(o) <= 16] or [clip(p.name, 16) for p in canvas.products]
+    else:
+        options = [clip(f, 16) for f in product.features]
+        options += [clip(s, 16) for s in (product.specs, product.service) if s]
+    chosen = [o for o in dict.fromkeys(options) if len(o) >= 2][:4]
+    fillers = [clip(facts.service(product), 16), f"{canvas.brand.name}群内专享", "欢迎进群了解"]
+    for filler in fillers:
+        if len(chosen) >= 2:
+            break
+        if filler not in chosen:
+            chosen.append(filler)
+    if len(chosen) > 2:
+        chosen = chosen[:2] + writer.sample(chosen[2:], writer.rng.randint(0, len(chosen) - 2))
+    return chosen

@@ -1,0 +1,270 @@
+"""Words for the planned posts: one writer per slot kind, all drawing on canvas facts."""
+
+from __future__ import annotations
+
+from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
+from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
+from pipelines.engines.template.plan import Planned, WeekPlan
+from pipelines.playbook.models import PhraseBank
+
+_SCHEDULE_LABEL = {
+    "flash": "{product}秒杀",
+    "launch": "{choice}",
+    "live": "直播开播",
+    "live_preview": "直播提醒",
+    "seeding": "{product}种草",
+    "topic": "互动话题",
+    "warmup": "{choice}",
+}
+
+
+class PostWriter:
+    """Renders one planned post. `points` are the FABE outputs by product id."""
+
+    def __init__(self, writer: Writer, plan: WeekPlan, points: dict[str, SellingPoints]) -> None:
+        self.w = writer
+        self.plan = plan
+        self.points = points
+        self.phrases = writer.playbook.phrases
+        self.base = writer.facts.base()
+
+    def values(self, post: Planned) -> dict[str, str]:
+        facts, canvas = self.w.facts, self.w.canvas
+        date = facts.day_date(post.day)
+        purpose = self.plan.purposes[post.day]
+        persona = facts.persona_for(post.day - 1)
+        values = (
+            self.base
+            | {
+                "weekday": weekday(date),
+                "date": date_label(date),
+                "time": post.time,
+                "purpose": purpose.name,
+                "purpose_desc": self.w.fill(purpose.announce, self.base),
+                "persona": persona.name,
+                "pain": self.w.pick(facts.pains(persona)),
+            }
+            | facts.product_vars(canvas.products[0])
+        )
+        if post.product_id:
+            product = canvas.product(post.product_id)
+            values |= facts.product_vars(product, post.day - 1)
+            chain = self._chain(post)
+            if chain is not None:
+                values |= {
+                    "advantage": chain.advantage,
+                    "benefit": chain.benefit,
+                    "evidence": chain.evidence,
+                }
+        values.setdefault("advantage", values["feature"])
+        values.setdefault("benefit", f"{persona.name}用着省心")
+        values.setdefault("evidence", "欢迎到店或收货时当面查看")
+        values["product_bullets"] = "\n".join(
+            f"· {p.name}：{clip(min(p.features, key=len), 30)}" for p in canvas.products[:4]
+        )
+        return values
+
+    def _chain(self, post: Planned) -> Fabe | None:
+        points = self.points.get(post.product_id or "")
+        if points is None:
+            return None
+        # FABE chain i speaks to persona i (see fabe.py); match the persona of the day.
+        personas = len(self.w.canvas.personas)
+        matching = [
+            c for i, c in enumerate(points.fabe) if i % personas == (post.day - 1) % personas
+        ]
+        return (matching or points.fabe)[post.day % len(matching or points.fabe)]
+
+    def render(self, post: Planned, post_id: str) -> Post:
+        values = self.values(post)
+        title, body = getattr(self, f"_{post.slot}")(post, values)
+        return Post(
+            id=post_id,
+            day=post.day,
+            date=self.w.facts.day_date(post.day),
+            time=post.time,
+            channel=post.channel,
+            activity_type=post.activity_type,
+            form=post.form,
+            goal=post.goal,
+            product_id=post.product_id,
+            title=clip(title, 40),
+            body=clip(body, 1200),
+            needs_poster=post.poster_kind is not None,
+            poster_kind=post.poster_kind,
+        )
+
+    # --- one method per slot kind ---------------------------------------------------------
+
+    def _schedule(self, day: int, skip: set[str]) -> list[str]:
+        lines = []
+        for other in self.plan.on_day(day):
+            label = _SCHEDULE_LABEL.get(other.slot)
+            if label is None or other.slot in skip or other.channel != "社群":
+                continue
+            product = self.w.canvas.product(other.product_id).name if other.product_id else ""
+            text = label.format(product=product, choice=self._label(other.choice))
+            lines.append(f"· {other.time} {text}")
+        return lines
+
+    def _label(self, choice: str) -> str:
+        """A short, customer-facing name for a launch step or a warm-up method."""
+        for point in self.w.playbook.calendar.launch_timeline:
+            if point.step == choice:
+                return point.title
+        return {"invite": "新朋友进群指南", "launch": "活动开始"}.get(choice, choice)
+
+    def _morning(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        m = self.phrases.morning
+        schedule = self._schedule(post.day, {"morning"})
+        parts = [self.w.say(m.openers, v), self.w.say(m.purpose_lines, v)]
+        if schedule:
+            parts.append("今天群里的安排：\n" + "\n".join(schedule))
+        parts.append(self.w.say(m.closings, v))
+        return self.w.say(m.titles, v), "\n".join(parts)
+
+    def _seeding(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        s = self.phrases.seeding
+        points = self.points.get(post.product_id or "")
+        lines = [self.w.say(s.openers, v), f"【{v['product']}】{v['specs']}"]
+        if points is not None:
+            chains = points.fabe[:2]
+            lines += [f"· {c.advantage}" for c in chains]
+            lines.append(f"{chains[0].benefit}。")
+            lines.append(f"说到放心：{chains[0].evidence}。")
+        else:
+            lines.append(f"· {v['feature']}")
+        lines.append(f"{v['price_line']}，{v['service']}。")
+        lines.append(self.w.say(s.closings, v))
+        return self.w.say(s.titles, v), "\n".join(lines)
+
+    def _flash(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        f = self.phrases.flash
+        body = [self.w.say(f.openers, v), self.w.say(f.bodies, v), self.w.say(f.closings, v)]
+        if post.choice == "launch":
+            body.insert(0, f"「{v['theme']}」今天正式开始！{v['launch_line']}。")
+        return self.w.say(f.titles, v), "\n".join(body)
+
+    def _topic(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        topic = next(t for t in self.phrases.topics if t.key == post.choice)
+        return self.w.fill(topic.title, v), self.w.fill(topic.body, v)
+
+    def _moments(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        moment = self.phrases.moments[int(post.choice)]
+        title = f"{self.w.fill(moment.title, v)}（{v['weekday']}）"
+        return title, self.w.fill(moment.body, v)
+
+    def _note(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        note = self.phrases.notes[int(post.choice)]
+        return self.w.fill(note.title, v), self.w.fill(note.body, v)
+
+    def _evening(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        e = self.phrases.evening
+        today = {p.product_id for p in self.plan.on_day(post.day) if p.product_id}
+        names = [p.name for p in self.w.canvas.products if p.id in today]
+        parts = [self.w.say(e.openers, v)]
+        if names:
+            parts.append(self.w.say(e.recap, v | {"products_today": "、".join(names[:3])}))
+        if post.day < 7:
+            tomorrow = self.w.facts.day_date(post.day + 1)
+            plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
+            purpose = self.plan.purposes[post.day + 1].name
+            agenda = "；".join(line.removeprefix("· ") for line in plan) or purpose
+            extra = {"tomorrow": date_label(tomorrow), "tomorrow_plan": f"{purpose}，{agenda}"}
+            parts.append(self.w.say(e.tomorrow, v | extra))
+        else:
+            parts.append(self.w.say(e.last_day, v))
+        parts.append(self.w.say(e.closings, v))
+        titles = e.titles if post.day < 7 else e.last_titles
+        return self.w.say(titles, v), "\n".join(parts)
+
+    def _warmup(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        if post.choice == "invite":
+            i = self.phrases.invite
+            return self.w.say(i.titles, v), self.w.say(i.bodies, v)
+        title, body = self.phrases.warmup[post.choice]
+        v = v | {"method": post.choice}
+        return self.w.fill(title, v), self.w.fill(body, v)
+
+    def _launch(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        point = next(p for p in self.w.playbook.calendar.launch_timeline if p.step == post.choice)
+        body = self.w.say(self.phrases.launch[point.step], v)
+        return f"{point.title}｜{v['theme']}", body
+
+    def _live_preview(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        live = self.phrases.live
+        day = self.w.canvas.burst.livestream_day or post.day
+        v = v | {"live_weekday": weekday(self.w.facts.day_date(day))}
+        if post.choice == "preview":
+            return self.w.say(live.preview_titles, v), self.w.say(live.preview_bodies, v)
+        return self.w.say(live.reminder_titles, v), self.w.say(live.reminder_bodies, v)
+
+    def _live(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        live = self.phrases.live
+        return self.w.say(live.room_titles, v), self.w.say(live.room_bodies, v)
+
+
+def _unique_titles(posts: list[Post]) -> list[Post]:
+    """Two posts of a week never share a title: a repeat gets its day and time added."""
+    seen: set[str] = set()
+    out = []
+    for post in posts:
+        title = post.title
+        if title in seen:
+            title = clip(f"{title}·{weekday(post.date)}{post.time}", 40)
+        seen.add(title)
+        out.append(post if title == post.title else post.model_copy(update={"title": title}))
+    return out
+
+
+def write_calendar(
+    writer_for, plan: WeekPlan, points: dict[str, SellingPoints], item_id: str
+) -> WeekCalendar:
+    """`writer_for(post_id)` gives each post its own seeded writer, so a rewrite is local."""
+    posts = []
+    for planned in plan.posts:
+        post_id = plan.post_id(planned)
+        posts.append(PostWriter(writer_for(post_id), plan, points).render(planned, post_id))
+    return WeekCalendar(id=item_id, posts=_unique_titles(posts))
+
+
+def rewrite_post(writer: Writer, plan: WeekPlan, points, post: Post, variant: int) -> Post:
+    """A fresh wording of `post`, keeping its place, product and purpose."""
+    planned = next(
+        (p for p in plan.posts if plan.post_id(p) == post.id and p.channel == post.channel),
+        None,
+    )
+    if planned is None:
+        planned = Planned(
+            day=post.day, time=post.time, channel=post.channel, slot="seeding",
+            activity_type=post.activity_type, form=post.form, goal=post.goal,
+            product_id=post.product_id,
+        )  # fmt: skip
+    planned = _fresh_choice(writer.playbook.phrases, plan, planned, variant)
+    new = PostWriter(writer, plan, points).render(planned, post.id)
+    keep = {"day", "date", "time", "channel", "activity_type", "form", "goal", "product_id"}
+    return new.model_copy(
+        update={k: getattr(post, k) for k in keep | {"needs_poster"}}
+        | {
+            "poster_kind": post.poster_kind,
+        }
+    )
+
+
+def _fresh_choice(phrases: PhraseBank, plan: WeekPlan, planned: Planned, variant: int) -> Planned:
+    """For slots that draw one template per week, take one the week has not used."""
+    if variant == 0 or planned.slot not in {"topic", "moments", "note"}:
+        return planned
+    used = {p.choice for p in plan.posts if p.slot == planned.slot}
+    if planned.slot == "topic":
+        pool = [t.key for t in phrases.topics if t.key not in used]
+    elif planned.slot == "moments":
+        kind = phrases.moments[int(planned.choice)].kind
+        pool = [str(i) for i, m in enumerate(phrases.moments) if m.kind == kind]
+        pool = [c for c in pool if c not in used] or pool
+    else:
+        pool = [str(i) for i in range(len(phrases.notes)) if str(i) not in used]
+    if not pool:
+        return planned
+    rng = rng_for(variant, planned.slot, planned.day, planned.time)
+    return Planned(**{**planned.__dict__, "choice": rng.choice(pool)})
