@@ -47,6 +47,10 @@ def load_image(
         raise PosterError(f"{name}不是可识别的图片：只支持 PNG、JPEG、WebP 格式") from None
     except Image.DecompressionBombError:
         raise PosterError(f"{name}像素太多，疑似恶意图片，已拒绝") from None
+    except (OSError, SyntaxError, ValueError) as exc:  # cut off inside the header
+        raise PosterError(
+            f"{name}文件已损坏或不完整（{type(exc).__name__}），请重新导出后上传"
+        ) from None
     width, height = image.size
     if width * height > max_pixels:
         raise PosterError(
