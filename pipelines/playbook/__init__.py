@@ -63,7 +63,7 @@ def read_playbook(directory: Path = PLAYBOOK_DIR) -> Playbook:
         lines = []
         for error in exc.errors(include_url=False):
             where = ".".join(str(part) for part in error["loc"])
-            file = f"{error['loc'][0]}.toml" if error["loc"] else "玩法库"
+            file = f"{error['loc'][0]}.toml" if error["loc"] else "跨文件检查"
             message = _MESSAGES.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
             lines.append(f"- {file}（{where}）：{message}")
         raise PlaybookError("玩法库数据有误：\n" + "\n".join(lines)) from None

@@ -390,27 +390,27 @@ class Playbook(_Section):
         problems: list[str] = []
         shares = sum(m.share for m in self.calendar.moments_balance)
         if shares != 100:
-            problems.append(f"朋友圈配比合计应为 100，现在是 {shares}")
+            problems.append(f"calendar.toml 的朋友圈配比合计应为 100，现在是 {shares}")
         kinds = {m.kind for m in self.calendar.moments_balance}
         if kinds != {m.kind for m in self.phrases.moments}:
-            problems.append("朋友圈说法的类别要和 calendar.toml 的朋友圈配比一一对应")
+            problems.append("phrases.toml 的朋友圈说法类别要和 calendar.toml 的朋友圈配比一一对应")
         for label, have, need in (
-            ("预热说法", self.phrases.warmup, get_args(WarmUpMethod)),
-            ("引爆说法", self.phrases.burst_lines, get_args(BurstMethod)),
-            ("开团说法", self.phrases.launch, LAUNCH_ORDER),
-            ("私聊话术", self.group_kit.private_scripts, get_args(PrivateTopic)),
+            ("phrases.toml 的预热说法", self.phrases.warmup, get_args(WarmUpMethod)),
+            ("phrases.toml 的引爆说法", self.phrases.burst_lines, get_args(BurstMethod)),
+            ("phrases.toml 的开团说法", self.phrases.launch, LAUNCH_ORDER),
+            ("group_kit.toml 的私聊话术", self.group_kit.private_scripts, get_args(PrivateTopic)),
         ):
             missing = [k for k in need if k not in have]
             if missing:
                 problems.append(f"{label}缺少：{missing}")
         if tuple(a.name for a in self.livestream.acts) != ACT_ORDER:
-            problems.append(f"直播四幕应依次为 {list(ACT_ORDER)}")
+            problems.append(f"livestream.toml 的直播四幕应依次为 {list(ACT_ORDER)}")
         if tuple(p.step for p in self.calendar.launch_timeline) != LAUNCH_ORDER:
-            problems.append(f"开团时间线应依次为 {list(LAUNCH_ORDER)}")
+            problems.append(f"calendar.toml 的开团时间线应依次为 {list(LAUNCH_ORDER)}")
         needed = {"morning", "seeding", "flash", "topic", "moments", "note", "evening", "warmup"}
         missing_slots = needed - {s.key for s in self.calendar.daily_slots}
         if missing_slots:
-            problems.append(f"每日节奏缺少槽位：{sorted(missing_slots)}")
+            problems.append(f"calendar.toml 的每日节奏缺少槽位：{sorted(missing_slots)}")
         if problems:
             raise ValueError("；".join(problems))
         return self

@@ -110,7 +110,7 @@ def livestream_script(
                     minutes=m,
                     on_screen=clip(f"{product.name}实物与价格卡：{facts.price_line(product)}", 80),
                     interaction="秒杀" if not part else "弹幕答疑",
-                    lines=(hook.lines if not part else close.lines),
+                    lines=[*hook.lines, *close.lines] if not part else close.lines,
                 )
             )
 

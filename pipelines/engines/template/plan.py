@@ -180,7 +180,10 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
                     slot, day, time, main, slot=kind, choice=step or "launch", activity_type=festive
                 )
             else:
-                add(flash_slot, day, time, next(flash_cycle), activity_type=flash_type)
+                product = next(flash_cycle)
+                if is_launch and product is main and len(promo) > 1:
+                    product = next(flash_cycle)  # the launch already features the main product
+                add(flash_slot, day, time, product, activity_type=flash_type)
         if is_launch and burst.group_buy:
             for step, offset in (("T-10分钟倒计时", -10), ("T+30分钟播报", 30)):
                 time = clock.take(day, Channel.GROUP, [shift(launch_time, offset)])
