@@ -178,13 +178,14 @@ def poster_png(copy: PosterCopy, canvas: Canvas, layout: str | Layout, **kw) -> 
 
 
 def layout_for(copy: PosterCopy, index: int) -> str:
-    """A layout for the `index`-th poster of a week: rotate styles, prefer those made for its kind."""
+    """A layout for the `index`-th poster of a week: the styles take turns by index, and a
+    style not made for the poster's kind passes its turn to the next one that is."""
     names = list_layouts()
     if not names:
         raise PosterError("没有可用的海报版式：assets/layouts 目录为空")
     start = index % len(names)
-    rotated = names[start:] + names[:start]
-    return next((n for n in rotated if copy.kind in load_layout(n).kinds), rotated[0])
+    turns = names[start:] + names[:start]
+    return next((name for name in turns if copy.kind in load_layout(name).kinds), turns[0])
 
 
 def size_for(package: WeekPackage, copy: PosterCopy) -> tuple[int, int]:
