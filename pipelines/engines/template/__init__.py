@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipelines.engines.base import Result, Task, TaskKind
-from pipelines.engines.template.common import Writer, rng_for
+from pipelines.engines.template.common import Facts, Writer, rng_for
 from pipelines.engines.template.fabe import selling_points
 from pipelines.engines.template.group import group_kit, launch_sequence
 from pipelines.engines.template.livestream import livestream_script
@@ -47,9 +47,9 @@ class TemplateEngine:
         output = self._compose(task)
         return _without_avoided(output, task.canvas.avoid_words)
 
-    def _writer(self, task: Task, item_id: str | None = None) -> Writer:
+    def _writer(self, task: Task, item_id: str | None = None, facts: Facts | None = None) -> Writer:
         rng = rng_for(self.seed, item_id or task.item_id, task.variant)
-        return Writer(task.canvas, self.playbook, rng)
+        return Writer(task.canvas, self.playbook, rng, facts)
 
     def _compose(self, task: Task) -> BaseModel:
         canvas = task.canvas
@@ -61,8 +61,9 @@ class TemplateEngine:
             return selling_points(self._writer(task), task.product, task.item_id)
         if kind is TaskKind.CALENDAR:
             plan = plan_week(canvas, self.playbook, self.seed)
+            facts = Facts(canvas)  # shared by the posts: the canvas facts are computed once
             return write_calendar(
-                lambda post_id: self._writer(task, post_id), plan, points, task.item_id
+                lambda post_id: self._writer(task, post_id, facts), plan, points, task.item_id
             )
         if kind is TaskKind.POST:
             if task.post is None:

@@ -7,9 +7,10 @@ times — so phrase banks never need digits of their own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
@@ -59,11 +60,13 @@ def shift(hhmm: str, minutes: int) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-@dataclass(frozen=True)
 class Facts:
-    """What the canvas says, as ready-made phrase variables."""
+    """What the canvas says, as ready-made phrase variables (computed once per task)."""
 
-    canvas: Canvas
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.days = canvas.days
+        self._product_vars: dict[tuple[str | None, int], dict[str, str]] = {}
 
     @property
     def flash_times(self) -> list[str]:
@@ -75,7 +78,7 @@ class Facts:
         return times[0] if times else "10:00"
 
     def day_date(self, day: int) -> dt.date:
-        return self.canvas.days[day - 1]
+        return self.days[day - 1]
 
     def pains(self, persona: Persona) -> list[str]:
         return [clip(p, 60) for p in persona.pain_points] or [FALLBACK_PAIN]
@@ -132,8 +135,15 @@ class Facts:
         }
         return [lines[m].format_map(values) for m in self.canvas.burst.methods]
 
+    @functools.cached_property
+    def _base(self) -> dict[str, str]:
+        return self._compute_base()
+
     def base(self) -> dict[str, str]:
-        """Variables every phrase may use."""
+        """Variables every phrase may use (a fresh copy the caller may extend)."""
+        return dict(self._base)
+
+    def _compute_base(self) -> dict[str, str]:
         canvas = self.canvas
         launch_date = self.day_date(canvas.burst.launch_day)
         names = [p.name for p in canvas.products]
@@ -157,6 +167,12 @@ class Facts:
         }
 
     def product_vars(self, product: Product, feature_index: int = 0) -> dict[str, str]:
+        key = (product.id, feature_index % len(product.features))
+        if key not in self._product_vars:
+            self._product_vars[key] = self._compute_product_vars(product, feature_index)
+        return dict(self._product_vars[key])
+
+    def _compute_product_vars(self, product: Product, feature_index: int) -> dict[str, str]:
         features = [clip(f, 60) for f in product.features]
         feature = features[feature_index % len(features)]
         other = features[(feature_index + 1) % len(features)]
@@ -178,16 +194,21 @@ class Facts:
 class Writer:
     """Picks phrases with a seeded generator and fills them; skips phrases with avoided words."""
 
-    def __init__(self, canvas: Canvas, playbook: Playbook, rng: random.Random) -> None:
+    def __init__(
+        self, canvas: Canvas, playbook: Playbook, rng: random.Random, facts: Facts | None = None
+    ) -> None:
         self.canvas = canvas
         self.playbook = playbook
         self.rng = rng
-        self.facts = Facts(canvas)
-        self.avoid = tuple(canvas.avoid_words)
+        self.facts = facts or Facts(canvas)
+        words = sorted(canvas.avoid_words, key=len, reverse=True)
+        self.avoid = re.compile("|".join(map(re.escape, words))) if words else None
 
     def clean(self, options: Sequence[T]) -> list[T]:
         """Options whose text has none of the canvas's avoided words (all, if none qualify)."""
-        ok = [o for o in options if not any(w in str(o) for w in self.avoid)]
+        if self.avoid is None:
+            return list(options)
+        ok = [o for o in options if not self.avoid.search(str(o))]
         return ok or list(options)
 
     def pick(self, options: Sequence[T]) -> T:

@@ -45,9 +45,15 @@ class WeekPlan:
     purposes: dict[int, DayPurpose]
     posts: list[Planned]
 
+    def __post_init__(self) -> None:
+        counts: Counter[int] = Counter()
+        self._ids: dict[int, str] = {}
+        for planned in self.posts:  # already in (day, time) order
+            counts[planned.day] += 1
+            self._ids[id(planned)] = f"post-d{planned.day}-{counts[planned.day]:02d}"
+
     def post_id(self, planned: Planned) -> str:
-        same_day = [p for p in self.posts if p.day == planned.day]
-        return f"post-d{planned.day}-{same_day.index(planned) + 1:02d}"
+        return self._ids[id(planned)]
 
     def on_day(self, day: int) -> list[Planned]:
         return [p for p in self.posts if p.day == day]
