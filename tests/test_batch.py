@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from week_factory import make_week
 
 from pipelines.batch import Job, collect, generate_one, run_batch
-from pipelines.batch.runner import write_outputs
+from pipelines.batch.runner import BATCH_USER, worker_store, write_outputs
 from pipelines.canvas import Canvas
 from pipelines.settings import load_settings
 from pipelines.store import open_store
@@ -24,7 +24,7 @@ def week_worker(job: Job) -> tuple[str, str]:
         return "failed", "生成失败：引擎没有回答"
     package = make_week(canvas)
     write_outputs(package, job.folder, base_dir=job.base_dir, posters=False)
-    return "ok", package.model_dump_json()
+    return "ok", worker_store(job.settings).save_package(package, user=BATCH_USER)
 
 
 @pytest.fixture

@@ -1,17 +1,20 @@
 """Run many canvases: processes for the CPU-bound template engine, resumable, failure-isolated.
 
 Each canvas is known by the content hash of the canvas. A worker writes `DIR/<name>/` (into a
-temporary folder, renamed when complete); the parent then saves the package to the store in one
-transaction — that save is the commit point. A re-run skips canvases the store already holds, so
-an interrupted batch (Ctrl-C, kill) redoes only unfinished canvases and duplicates nothing.
+temporary folder, renamed when complete), then saves the package to the store in one
+transaction — that save is the commit point, and workers make it side by side (SQLite in WAL
+mode lets them queue briefly). A re-run skips canvases the store already holds, so an
+interrupted batch (Ctrl-C, kill) redoes only unfinished canvases and duplicates nothing.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 import shutil
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +25,7 @@ from pipelines.canvas import Canvas, normalise_name
 from pipelines.content import WeekPackage
 from pipelines.errors import CampaignCanvasError
 from pipelines.settings import Settings
-from pipelines.store import Store, canvas_hash
+from pipelines.store import Store, canvas_hash, open_store
 
 BATCH_USER = User(name="批量生成", role="operator")
 
@@ -95,8 +98,18 @@ def write_outputs(package: WeekPackage, folder: Path, *, base_dir: Path, posters
     part.rename(folder)
 
 
+_stores: dict[str, Store] = {}
+
+
+def worker_store(settings: Settings) -> Store:
+    """This process's own connection pool to the batch's database, opened once."""
+    if settings.database_url not in _stores:
+        _stores[settings.database_url] = open_store(settings)
+    return _stores[settings.database_url]
+
+
 def generate_one(job: Job) -> tuple[str, str]:
-    """Worker: generate one week and write its folder. Returns ("ok", package JSON) or
+    """Worker: generate one week, write its folder, store it. Returns ("ok", campaign id) or
     ("failed", Chinese reason); never raises, so one canvas cannot stop the others."""
     try:
         from pipelines.engines.factory import make_engine
@@ -115,13 +128,27 @@ def generate_one(job: Job) -> tuple[str, str]:
             reasons = "；".join(f"{f.task_id}：{f.message}" for f in package.failures[:3])
             return "failed", f"有 {len(package.failures)} 个任务未完成（{reasons}）"
         write_outputs(package, job.folder, base_dir=job.base_dir, posters=job.posters)
-        return "ok", package.model_dump_json()
+        return "ok", worker_store(settings).save_package(package, user=BATCH_USER)
     except CampaignCanvasError as exc:
         return "failed", str(exc)
     except OSError as exc:
         return "failed", f"写入 {job.folder} 失败：{exc.strerror or exc}"
     except Exception as exc:  # a bug in one canvas's run must not stop the batch
         return "failed", f"内部错误（{type(exc).__name__}）：{exc}"
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork when it is safe (POSIX, no other threads): workers start warm, with the engine and
+    poster code already imported. Otherwise spawn, which re-imports everything per worker."""
+    if os.name == "posix" and threading.active_count() == 1:
+        import pipelines.engines.factory
+        import pipelines.engines.template
+        import pipelines.poster
+        import pipelines.render_md
+        import pipelines.tasks  # noqa: F401
+
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _ignore_sigint() -> None:
@@ -142,6 +169,7 @@ def run_batch(
 ) -> BatchSummary:
     """Generate every input not already in the store; returns what happened to each.
 
+    `worker(job)` returns ("ok", campaign id) or ("failed", reason).
     `on_outcome` is called in this process after each canvas is settled (progress bars; tests
     use it to interrupt). KeyboardInterrupt stops scheduling, keeps what is stored, re-raises.
     """
@@ -181,20 +209,19 @@ def run_batch(
         jobs.append(job)
 
     def finish(job: Job, status: str, payload: str) -> None:
-        if status != "ok":
+        if status == "ok":
+            settle(Outcome(job.source, "done", str(job.folder), payload))
+        else:
             settle(Outcome(job.source, "failed", payload))
-            return
-        package = WeekPackage.model_validate_json(payload)
-        campaign_id = store.save_package(package, user=BATCH_USER)
-        settle(Outcome(job.source, "done", str(job.folder), campaign_id))
 
     if concurrency <= 1 or len(jobs) <= 1:
         for job in jobs:
             finish(job, *worker(job))
         return summary
+    store.engine.dispose()  # no open database connection may be copied into a forked worker
     pool = cf.ProcessPoolExecutor(
         max_workers=min(concurrency, len(jobs)),
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=_context(),
         initializer=_ignore_sigint,
     )
     try:

@@ -83,6 +83,20 @@ def _day_and_channel(item: Item, posts: Mapping[str, Post]) -> tuple[int | None,
     return launch_day, None
 
 
+def _version_row(
+    key: str, version: int, source: str, item: Item, png: bytes | None, user: User, now: dt.datetime
+) -> dict[str, Any]:
+    return dict(
+        item_key=key,
+        version=version,
+        source=source,
+        body_json=item.model_dump_json(),
+        poster_png=png,
+        created_at=now,
+        created_by=user.name,
+    )
+
+
 def _annotator() -> Any:
     try:
         from pipelines.compliance import annotate
@@ -118,7 +132,6 @@ class Store(StoreReads):
         """
         require(user, "generate")
         now, digest = _now(), canvas_hash(package.canvas)
-        posts = {p.id: p for p in package.calendar.posts} if package.calendar else {}
         with self.engine.begin() as conn:
             if campaign_id is None:
                 campaign_id, version = uuid.uuid4().hex[:12], 1
@@ -160,11 +173,7 @@ class Store(StoreReads):
                     created_by=user.name,
                 )
             )
-            seen = set()
-            for position, item in enumerate(package.items()):
-                seen.add(item.id)
-                png = (posters or {}).get(item.id)
-                self._write_generated(conn, campaign_id, position, item, posts, png, user, now)
+            seen = self._write_generated(conn, campaign_id, package, posters or {}, user, now)
             stale = conn.execute(
                 select(items.c.key).where(
                     items.c.campaign_id == campaign_id,
@@ -182,61 +191,51 @@ class Store(StoreReads):
         self,
         conn: Connection,
         campaign_id: str,
-        position: int,
-        item: Item,
-        posts: Mapping[str, Post],
-        png: bytes | None,
+        package: WeekPackage,
+        posters: Mapping[str, bytes],
         user: User,
         now: dt.datetime,
-    ) -> None:
-        key = f"{campaign_id}/{item.id}"
-        day, channel = _day_and_channel(item, posts)
-        row = conn.execute(select(items.c.version).where(items.c.key == key)).first()
-        version = 1 if row is None else row.version + 1
-        values = dict(
-            kind=kind_of(item),
-            position=position,
-            day=day,
-            channel=channel,
-            state="draft",
-            version=version,
-            has_errors=any(f.severity == "error" for f in item.findings),
-            updated_at=now,
-            updated_by=user.name,
-            approved_version=None,
-            approved_by=None,
-            approved_at=None,
-        )
-        if row is None:
+    ) -> set[str]:
+        """Every item of the week as its next "generated" version, back to draft (bulk inserts)."""
+        posts = {p.id: p for p in package.calendar.posts} if package.calendar else {}
+        existing = dict(
             conn.execute(
-                items.insert().values(key=key, campaign_id=campaign_id, item_id=item.id, **values)
-            )
-        else:
-            conn.execute(update(items).where(items.c.key == key).values(**values))
-        self._add_version(conn, key, version, "generated", item, png, user, now)
-
-    def _add_version(
-        self,
-        conn: Connection,
-        key: str,
-        version: int,
-        source: str,
-        item: Item,
-        png: bytes | None,
-        user: User,
-        now: dt.datetime,
-    ) -> None:
-        conn.execute(
-            item_versions.insert().values(
-                item_key=key,
-                version=version,
-                source=source,
-                body_json=item.model_dump_json(),
-                poster_png=png,
-                created_at=now,
-                created_by=user.name,
-            )
+                select(items.c.item_id, items.c.version).where(items.c.campaign_id == campaign_id)
+            ).all()
         )
+        new_rows, versions = [], []
+        for position, item in enumerate(package.items()):
+            key = f"{campaign_id}/{item.id}"
+            day, channel = _day_and_channel(item, posts)
+            version = existing.get(item.id, 0) + 1
+            values = dict(
+                kind=kind_of(item),
+                position=position,
+                day=day,
+                channel=channel,
+                state="draft",
+                version=version,
+                has_errors=any(f.severity == "error" for f in item.findings),
+                updated_at=now,
+                updated_by=user.name,
+                approved_version=None,
+                approved_by=None,
+                approved_at=None,
+            )
+            if item.id in existing:
+                conn.execute(update(items).where(items.c.key == key).values(**values))
+            else:
+                new_rows.append(dict(key=key, campaign_id=campaign_id, item_id=item.id, **values))
+            versions.append(
+                _version_row(key, version, "generated", item, posters.get(item.id), user, now)
+            )
+        if new_rows:
+            conn.execute(items.insert(), new_rows)
+        self._insert_versions(conn, versions)
+        return {item.id for item in package.items()}
+
+    def _insert_versions(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        conn.execute(item_versions.insert(), rows)
 
     # --- editing and reviewing ---------------------------------------------------------------
 
@@ -281,8 +280,13 @@ class Store(StoreReads):
             )
             if result.rowcount != 1:
                 raise self._conflict(conn, item_key, expected_version)
-            self._add_version(
-                conn, item_key, expected_version + 1, source, checked, poster_png, user, now
+            self._insert_versions(
+                conn,
+                [
+                    _version_row(
+                        item_key, expected_version + 1, source, checked, poster_png, user, now
+                    )
+                ],
             )
             self._log(conn, current.campaign_id, item_key, source, user, expected_version + 1, "")
         return self.item(item_key)

@@ -1,0 +1,178 @@
+"""Batch throughput and concurrency gain, store write throughput, export time for a full week."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.auth import User
+from pipelines.batch import BatchInput, Job, generate_one, run_batch
+from pipelines.batch.runner import output_folder
+from pipelines.canvas import Canvas, load_canvas
+from pipelines.export import store_posters, zip_bytes
+from pipelines.settings import Settings, load_settings
+from pipelines.store import canvas_hash, open_store
+from pipelines.tasks import generate_week
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets/examples").glob("*.toml"))
+BATCH = 100
+POSTER_BATCH = 24
+OPERATOR = User("bench", "operator")
+
+
+def _canvases(count: int, tag: str) -> list[Canvas]:
+    """`count` distinct canvases cycling through the examples (distinct names: no cache hits)."""
+    bases = [load_canvas(p) for p in EXAMPLES]
+    return [
+        bases[i % len(bases)].model_copy(
+            update={"name": f"{tag}{i:03d}{bases[i % len(bases)].name}"[:30]}
+        )
+        for i in range(count)
+    ]
+
+
+def _median(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _single(canvases: list[Canvas], settings: Settings, out: Path, posters: bool) -> float:
+    """Median time of one canvas done alone, in-process: generate, write its folder, store it."""
+    times = []
+    for canvas in canvases:
+        digest = canvas_hash(canvas)
+        job = Job("bench", canvas.model_dump_json(), digest, output_folder(out, canvas, digest),
+                  out, settings, posters)  # fmt: skip
+        started = time.perf_counter()
+        status, payload = generate_one(job)  # generates, writes the folder, saves to the store
+        assert status == "ok", payload
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _batch(canvases: list[Canvas], settings: Settings, out: Path, posters: bool) -> float:
+    store = open_store(settings)
+    inputs = [BatchInput(f"bench-{i}", canvas=c, base_dir=out) for i, c in enumerate(canvases)]
+    started = time.perf_counter()
+    summary = run_batch(inputs, out, store, settings, concurrency=2, posters=posters)
+    elapsed = time.perf_counter() - started
+    store.close()
+    assert summary.done == len(canvases), [o.detail for o in summary.of("failed")]
+    return elapsed
+
+
+def _batch_rows(root: Path) -> list[str]:
+    rows = []
+    for label, count, posters in (
+        ("内容（无海报）", BATCH, False),
+        ("含海报 PNG", POSTER_BATCH, True),
+    ):
+        data = root / f"batch-{posters}"
+        settings = load_settings(env={}, cc_data_dir=data, cc_max_concurrency=8)
+        single = _single(_canvases(3, "单"), settings, data / "single", posters)
+        wall = _batch(_canvases(count, "批"), settings, data / "out", posters)
+        ratio = wall / (count * single)
+        rows.append(
+            f"| {label} | {count} | {single * 1000:.0f} | {wall:.1f} | {count / wall * 60:.0f} | "
+            f"{ratio:.2f} |"
+        )
+    return rows
+
+
+def _store_rows(root: Path) -> tuple[list[str], float]:
+    settings = load_settings(env={}, cc_data_dir=root / "store")
+    store = open_store(settings)
+    week = generate_week(load_canvas(EXAMPLES[0]))
+    count = len(list(week.items()))
+    save = _median(lambda: store.save_package(week, user=OPERATOR), 10)
+    campaign = store.campaigns()[0].id
+    keys = [s.key for s in store.items(campaign, kind="post")][:30]
+    started = time.perf_counter()
+    for key in keys:
+        current = store.item(key)
+        store.edit_item(key, current.item, user=OPERATOR, expected_version=current.version)
+    edit = (time.perf_counter() - started) / len(keys)
+    raw = _raw_sqlite(root / "raw.db", [i.model_dump_json() for i in week.items()])
+    store.close()
+    rows = [
+        f"| 保存一整周（{count} 个条目，1 个事务） | {count / save:.0f} | {save / raw:.1f}× |",
+        f"| 单条编辑（版本检查 + 校验 + 审计，1 个事务） | {1 / edit:.0f} | — |",
+        f"| 基线：裸 sqlite3 插入同样的 {count} 行 JSON | {count / raw:.0f} | 1.0× |",
+    ]
+    return rows, save
+
+
+def _raw_sqlite(path: Path, bodies: list[str]) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+
+    def insert() -> None:
+        with conn:
+            conn.executemany("INSERT INTO t (body) VALUES (?)", [(b,) for b in bodies])
+
+    seconds = _median(insert, 10)
+    conn.close()
+    return seconds
+
+
+def _export_rows(root: Path) -> list[str]:
+    settings = load_settings(env={}, cc_data_dir=root / "export")
+    store = open_store(settings)
+    week = generate_week(load_canvas(EXAMPLES[0]))
+    campaign = store.save_package(week, user=OPERATOR)
+    view = store.package(campaign)
+    files = _median(lambda: zip_bytes(view, approved_only=False), 5)
+    with_posters = _median(
+        lambda: zip_bytes(view, approved_only=False, posters=store_posters(store)), 2
+    )
+    baseline = _median(week.model_dump_json, 20)
+    store.close()
+    return [
+        f"| 导出 ZIP（表格、日历、文档、清单） | {files * 1000:.0f} | {files / baseline:.0f}× |",
+        f"| 导出 ZIP 并渲染 {len(week.posters)} 张海报 | {with_posters * 1000:.0f} | "
+        f"{with_posters / baseline:.0f}× |",
+        f"| 基线：整周写成 package.json | {baseline * 1000:.1f} | 1× |",
+    ]
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        batch = _batch_rows(root)
+        store, _ = _store_rows(root)
+        export = _export_rows(root)
+    return "\n".join(
+        [
+            "## Batch, store and export",
+            "",
+            f"Batch with the template engine, 2 worker processes ({os.cpu_count()} cores here). "
+            "Baseline: the same work for one canvas alone, in-process (generate, write the folder, "
+            "save to SQLite), median of 3. Target: batch / (N × single) ≤ 0.7.",
+            "",
+            "| 批量 | 画布数 N | 单张用时 (ms) | 批量总用时 (s) | 每分钟画布数 | 批量 / (N × 单张) |",
+            "|---|---|---|---|---|---|",
+            *batch,
+            "",
+            "Store write throughput on SQLite (WAL), against raw sqlite3 inserts of the same rows.",
+            "",
+            "| 写入 | 条目/秒 | 相对基线用时 |",
+            "|---|---|---|",
+            *store,
+            "",
+            "Export of a full week (all items), against serialising the week to JSON.",
+            "",
+            "| 导出 | 用时 (ms) | 相对基线 |",
+            "|---|---|---|",
+            *export,
+        ]
+    )
