@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,14 +76,23 @@ def advances(name: str) -> dict[str, float]:
     path = font_path(name)
     try:
         face = TTFont(str(path), lazy=True)
-        metrics = face["hmtx"].metrics
-        upm = face["head"].unitsPerEm
+        # Numbered glyph names spare parsing the CFF charset: only glyph indices matter here.
+        face.setGlyphOrder([f"g{i}" for i in range(face["maxp"].numGlyphs)])
         table = face["cmap"].getBestCmap()
-    except (TTLibError, OSError, KeyError) as exc:
+        count = face["hhea"].numberOfHMetrics
+        upm = face["head"].unitsPerEm
+        metrics = array("H")
+        metrics.frombytes(face.reader["hmtx"][: count * 4])
+    except (TTLibError, OSError, KeyError, ValueError) as exc:
         raise PosterError(
             f"字体文件 {path.name} 已损坏（{exc}）：请恢复 assets/fonts 目录"
         ) from None
-    return {chr(code): metrics[glyph][0] / upm for code, glyph in table.items()}
+    if sys.byteorder == "little":
+        metrics.byteswap()  # the font's tables are big-endian
+    widths = metrics[0::2]  # (advance, left side bearing) pairs; later glyphs repeat the last
+    return {
+        chr(code): widths[min(int(glyph[1:]), count - 1)] / upm for code, glyph in table.items()
+    }
 
 
 @functools.cache
