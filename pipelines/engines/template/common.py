@@ -123,7 +123,11 @@ class Facts:
         return "本次备货：" + "、".join(f"{p.name}{p.stock}份" for p in stocked[:4])
 
     def launch_line(self) -> str:
-        return "，".join(self.burst_lines()[:2])
+        lines = self.burst_lines()
+        if not self.canvas.burst.group_buy:  # the group-buy line names the day; otherwise say it
+            launch = self.day_date(self.canvas.burst.launch_day)
+            lines.insert(0, f"{weekday(launch)}{self.launch_time}活动正式开始")
+        return "，".join(lines[:2])
 
     def burst_lines(self) -> list[str]:
         lines = load_playbook().phrases.burst_lines

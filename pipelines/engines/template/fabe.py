@@ -50,15 +50,17 @@ def selling_points(writer: Writer, product: Product, item_id: str) -> SellingPoi
     variants = []
     for c_index, channel in enumerate(channels):
         for p_index, persona in enumerate(writer.canvas.personas[:per_channel]):
-            chain = items[(c_index + p_index) % len(items)]
-            values = facts.product_vars(product, c_index + p_index) | {
+            index = (c_index + p_index) % len(items)
+            chain = items[index]
+            # Scene and benefit are told for this variant's persona, in its own pain point.
+            values = facts.product_vars(product, index) | {
                 "persona": persona.name,
                 "pain": writer.pick(facts.pains(persona)),
-                "scene": scene,
                 "advantage": chain.advantage,
-                "benefit": chain.benefit,
                 "evidence": chain.evidence,
             }
+            values["scene"] = clip(writer.say(guide.scene_lines, values), 200)
+            values["benefit"] = writer.say(guide.benefits, values)
             body = writer.say(guide.channel_voices[channel], values)
             variants.append(
                 ChannelVariant(channel=channel, persona=persona.name, body=clip(body, 400))

@@ -20,24 +20,36 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
     theme, brand = canvas.theme.name, canvas.brand.name
     day = weekday(post.date)
     persona = facts.persona_for(post.day - 1).name
+    # The moment the poster points to: the show for a livestream post, else the launch.
+    burst = canvas.burst
+    if burst.livestream_day and "直播" in post.title:
+        when = f"{weekday(facts.day_date(burst.livestream_day))}{burst.livestream_time}"
+        start = f"{when}开播"
+    else:
+        when = f"{weekday(facts.day_date(burst.launch_day))}{facts.launch_time}"
+        start = f"{when}开始"
 
     headline = {
-        PosterKind.PRODUCT: [product.name if product else theme, f"{theme}"],
-        PosterKind.ACTIVITY: [theme, f"{day}{post.time}开抢", f"{brand}本周活动"],
-        PosterKind.PREVIEW: [f"{day}{post.time}见", f"{theme}预告", theme],
+        PosterKind.PRODUCT: [product.name if product else theme, theme],
+        PosterKind.ACTIVITY: [theme, f"{brand}本周活动", f"{day}{post.time}开抢"],
+        PosterKind.PREVIEW: [f"{when}见", f"{theme}预告", theme],
         PosterKind.FISSION: [f"{brand}福利群", f"邀你加入{brand}", "欢迎新朋友"],
         PosterKind.RESULTS: ["谢谢每一位邻居", "感谢大家的支持", f"谢谢支持{brand}"],
     }[kind]
-    sub = [f"{brand}·{theme}", f"给{persona}的{theme}", theme, brand]
+    title = _fits(headline, 14)[0]  # the first that fits: the product's own name when it can
+    subs = _fits([f"{brand}·{theme}", f"给{persona}的{theme}", theme], 24)
+    sub = writer.pick([s for s in subs if s != title] or subs)
     bullets = _bullets(writer, kind, product)
-    if product is not None and kind is not PosterKind.RESULTS:
-        urgency = [
-            f"{day}{post.time}开抢，{facts.stock_line(product)}",
-            f"{day}{post.time}开始，售完即止",
-            "限时活动，售完即止",
-        ]
-    elif kind is PosterKind.RESULTS:
+    if kind is PosterKind.RESULTS:
         urgency = ["下次活动提前在群里预告", "没赶上的朋友下次见"]
+    elif kind is PosterKind.PREVIEW:
+        urgency = [f"{start}，提前设好提醒", f"{start}，群里见"]
+    elif kind is PosterKind.ACTIVITY:
+        urgency = [f"{day}{post.time}开抢，售完即止", "限时活动，售完即止"]
+    elif product is not None and product.promo_price is not None:
+        urgency = [f"活动价限时，{facts.stock_line(product)}", "活动价限时，售完即止"]
+    elif product is not None:
+        urgency = [f"{facts.stock_line(product)}，欢迎选购", "群内下单，售后有保障"]
     else:
         urgency = [f"本周「{theme}」进行中", f"{day}起每天群里见"]
     price = None
@@ -57,8 +69,8 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         post_id=post.id,
         kind=kind,
         product_id=product.id if product else None,
-        headline=writer.pick(_fits(headline, 14)),
-        subheadline=writer.pick(_fits(sub, 24)),
+        headline=title,
+        subheadline=sub,
         bullets=bullets,
         price=price,
         urgency=writer.pick(_fits(urgency, 24)),
