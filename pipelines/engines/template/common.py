@@ -98,8 +98,13 @@ class Facts:
 
     def after_sale(self) -> str:
         """The products' own service promises (what after-sale care can point to)."""
-        promises = list(dict.fromkeys(p.service for p in self.canvas.products if p.service))
-        return "；".join(promises[:2]) or self.service()
+        clauses = [
+            clause.strip()
+            for p in self.canvas.products
+            for clause in re.split(r"[，,；;。]", p.service)
+            if clause.strip()
+        ]
+        return "，".join(list(dict.fromkeys(clauses))[:4]) or self.service()
 
     def price_line(self, product: Product) -> str:
         if product.promo_price is not None and product.promo_price < product.price:

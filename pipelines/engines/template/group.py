@@ -82,7 +82,7 @@ def launch_sequence(writer: Writer, item_id: str, plan: WeekPlan) -> LaunchSeque
         if step not in timed:
             return fallback
         day, time = timed[step]
-        return f"{weekday(facts.day_date(day))}（{date_label(facts.day_date(day))}）{time}"
+        return f"{date_label(facts.day_date(day))}{weekday(facts.day_date(day))} {time}"
 
     when = {
         "T-1天预告": at("T-1天预告", "开团前一天晚上"),
