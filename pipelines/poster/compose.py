@@ -52,7 +52,6 @@ class Plan:
     blocks: dict[str, list[TextBlock]] = field(default_factory=dict)  # role → blocks
     strikes: list[Strike] = field(default_factory=list)
     dots: list[Dot] = field(default_factory=list)
-    placeholder_image: bool = False
 
 
 def price_texts(price: PriceBlock) -> tuple[str, str, str]:
@@ -215,7 +214,7 @@ def plan_poster(
     copy: PosterCopy, canvas: Canvas, variant: Variant, colours: dict[str, RGB], *, has_image: bool
 ) -> Plan:
     """Fit every text of the poster into its box (raises `PosterError` when one does not fit)."""
-    plan = Plan(placeholder_image=not has_image)
+    plan = Plan()
     texts = {
         "headline": copy.headline,
         "subheadline": copy.subheadline,
