@@ -368,6 +368,7 @@ class PhraseBank(_Section):
     moments: list[MomentTemplate]
     notes: list[NoteTemplate] = Field(min_length=7)
     warmup: dict[str, Annotated[list[Phrase], Field(min_length=2, max_length=2)]]
+    warmup_labels: dict[str, Phrase]
     burst_lines: dict[str, Phrase]
     live: LivePhrases
     invite: InvitePhrases
@@ -396,6 +397,7 @@ class Playbook(_Section):
             problems.append("phrases.toml 的朋友圈说法类别要和 calendar.toml 的朋友圈配比一一对应")
         for label, have, need in (
             ("phrases.toml 的预热说法", self.phrases.warmup, get_args(WarmUpMethod)),
+            ("phrases.toml 的预热短名", self.phrases.warmup_labels, get_args(WarmUpMethod)),
             ("phrases.toml 的引爆说法", self.phrases.burst_lines, get_args(BurstMethod)),
             ("phrases.toml 的开团说法", self.phrases.launch, LAUNCH_ORDER),
             ("group_kit.toml 的私聊话术", self.group_kit.private_scripts, get_args(PrivateTopic)),

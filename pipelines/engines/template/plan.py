@@ -72,7 +72,8 @@ def day_purposes(canvas: Canvas, playbook: Playbook) -> dict[int, DayPurpose]:
     warm = warmup_days(canvas)
     for day in range(1, 8):
         if day == burst.launch_day:
-            out[day] = guide.special_days["launch"]
+            member = canvas.theme.kind == ThemeKind.MEMBER_DAY
+            out[day] = guide.special_days["member_day" if member else "launch"]
         elif day == burst.livestream_day:
             out[day] = guide.special_days["livestream"]
         elif day in warm:

@@ -112,6 +112,9 @@ class PostWriter:
         for point in self.w.playbook.calendar.launch_timeline:
             if point.step == choice:
                 return point.title
+        labels = self.w.playbook.phrases.warmup_labels
+        if choice in labels:
+            return labels[choice].format(method=choice)
         return {"invite": "新朋友进群指南", "launch": "活动开始"}.get(choice, choice)
 
     def _morning(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
@@ -142,7 +145,8 @@ class PostWriter:
         f = self.phrases.flash
         body = [self.w.say(f.openers, v), self.w.say(f.bodies, v), self.w.say(f.closings, v)]
         if post.choice == "launch":
-            body.insert(0, f"「{v['theme']}」今天正式开始！{v['launch_line']}。")
+            lines = "，".join(self.w.facts.burst_lines()[:2])
+            body.insert(0, f"「{v['theme']}」今天正式开始！{lines}。")
         return self.w.say(f.titles, v), "\n".join(body)
 
     def _topic(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
