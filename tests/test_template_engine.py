@@ -298,6 +298,21 @@ def test_the_template_engine_speaks_the_engine_protocol(example):
     assert key != TemplateEngine(seed=4).cache_key(task)
 
 
+@each_example
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_compliance_checker_finds_no_error_in_the_whole_output(example, seed):
+    compliance = pytest.importorskip("pipelines.compliance")
+    week = week_of(example, seed)
+    items = [*week.points, *week.calendar.posts, *week.posters, week.livestream, week.kit]
+    errors = [
+        (item.id, f.field, f.span, f.rule)
+        for item in items + ([week.launch] if week.launch else [])
+        for f in compliance.scan_item(item, week.canvas)
+        if f.severity == "error"
+    ]
+    assert errors == []
+
+
 # --- beyond the examples ---------------------------------------------------------------------
 
 HASH_PROBE = """
