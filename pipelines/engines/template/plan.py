@@ -109,8 +109,13 @@ class _Clock:
                 used.add(time)
                 return time
         time = times[-1] if times else fallback
+        step = 15
         while time in used:
-            time = shift(time, 15)
+            later = shift(time, step)
+            if later == time:  # hit the end of the day: look earlier instead
+                step = -15
+                later = shift(time, step)
+            time = later
         used.add(time)
         return time
 
