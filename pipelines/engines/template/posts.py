@@ -247,12 +247,12 @@ def rewrite_post(writer: Writer, plan: WeekPlan, points, post: Post, variant: in
     planned = _fresh_choice(writer.playbook.phrases, plan, planned, variant)
     new = PostWriter(writer, plan, points).render(planned, post.id)
     keep = {"day", "date", "time", "channel", "activity_type", "form", "goal", "product_id"}
-    return new.model_copy(
-        update={k: getattr(post, k) for k in keep | {"needs_poster"}}
-        | {
-            "poster_kind": post.poster_kind,
-        }
-    )
+    update = {k: getattr(post, k) for k in keep | {"needs_poster", "poster_kind"}}
+    stamp = f"{weekday(post.date)}{post.time}"
+    if variant and stamp not in new.title:
+        # The rest of the week is not visible here; day and time keep the new title unique.
+        update["title"] = f"{clip(new.title, 40 - len(stamp) - 1)}·{stamp}"
+    return new.model_copy(update=update)
 
 
 def _fresh_choice(phrases: PhraseBank, plan: WeekPlan, planned: Planned, variant: int) -> Planned:
