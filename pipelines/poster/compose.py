@@ -52,6 +52,7 @@ class Plan:
     blocks: dict[str, list[TextBlock]] = field(default_factory=dict)  # role → blocks
     strikes: list[Strike] = field(default_factory=list)
     dots: list[Dot] = field(default_factory=list)
+    logo: tuple[int, int, int] | None = None  # left, top, side of the brand logo square
 
 
 def price_texts(price: PriceBlock) -> tuple[str, str, str]:
@@ -210,8 +211,28 @@ def _image_caption(
     plan.blocks["image"] = [b for b in blocks if b]
 
 
+def _brand(plan: Plan, name: str, box: Box, colours: dict[str, RGB], *, logo: bool) -> None:
+    """The brand name; with a logo, a square the height of the box goes just before the name."""
+    if not logo:
+        block = _text("brand", name, box, colours)
+        plan.blocks["brand"] = [block] if block else []
+        return
+    x0, y0, x1, y1 = box.inner
+    side, gap = y1 - y0, max(4, (y1 - y0) // 4)
+    block = _text("brand", name, box, colours, rect=(x0 + side + gap, y0, x1, y1))
+    plan.blocks["brand"] = [block] if block else []
+    start = min(x for x, _, _ in block.lines) if block else x0 + side + gap
+    plan.logo = (start - gap - side, y0, side)
+
+
 def plan_poster(
-    copy: PosterCopy, canvas: Canvas, variant: Variant, colours: dict[str, RGB], *, has_image: bool
+    copy: PosterCopy,
+    canvas: Canvas,
+    variant: Variant,
+    colours: dict[str, RGB],
+    *,
+    has_image: bool,
+    has_logo: bool = False,
 ) -> Plan:
     """Fit every text of the poster into its box (raises `PosterError` when one does not fit)."""
     plan = Plan()
@@ -220,12 +241,13 @@ def plan_poster(
         "subheadline": copy.subheadline,
         "urgency": copy.urgency,
         "cta": copy.cta,
-        "brand": canvas.brand.name,
         "kind": copy.kind.value,
     }
-    product = canvas.product(copy.product_id) if copy.product_id else None
+    product = next((p for p in canvas.products if p.id == copy.product_id), None)
     for box in variant.boxes:
-        if box.role in texts:
+        if box.role == "brand":
+            _brand(plan, canvas.brand.name, box, colours, logo=has_logo)
+        elif box.role in texts:
             block = _text(box.role, texts[box.role], box, colours)
             plan.blocks[box.role] = [block] if block else []
         elif box.role == "price":

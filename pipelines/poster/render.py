@@ -102,6 +102,24 @@ def _photo(
     return _product_photo(str(path), mtime, size, box.fit)
 
 
+def _logo(canvas: Canvas, base_dir: Path | None) -> Image.Image | None:
+    if not canvas.brand.logo:
+        return None
+    path = Path(canvas.brand.logo)
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise PosterError(f"找不到品牌 Logo 图片 {path}：请检查画布里的 Logo 路径") from None
+    return _loaded(str(path), mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded(path: str, mtime: float) -> Image.Image:
+    return load_image_file(Path(path), target=(256, 256))
+
+
 def _paste_photo(image: Image.Image, photo: Image.Image, box: Box) -> None:
     x0, y0, _, _ = box.rect
     mask = _round_mask(photo.size, box.radius) if box.radius else None
@@ -153,10 +171,17 @@ def render_poster(
     product = _product(canvas, copy)
     image_box = variant.box("image")
     photo = _photo(product, image_box, product_image, base_dir) if image_box else None
-    plan = plan_poster(copy, canvas, variant, colours, has_image=photo is not None)
+    logo = _logo(canvas, base_dir)
+    plan = plan_poster(
+        copy, canvas, variant, colours, has_image=photo is not None, has_logo=logo is not None
+    )
     image = _background(chosen, variant, colors).copy()
     if photo is not None and image_box is not None:
         _paste_photo(image, photo, image_box)
+    if logo is not None and plan.logo is not None:
+        x, y, side = plan.logo
+        mark = fit_image(logo, (side, side), "contain")
+        image.paste(mark.convert("RGB"), (x, y), mark.getchannel("A"))
     qr_box = variant.box("qr")
     if qr_box is not None:
         _paste_qr(image, canvas, qr_box, colours)

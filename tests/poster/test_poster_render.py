@@ -163,3 +163,26 @@ def test_poster_png_is_a_png_of_the_poster(canvas, copies) -> None:
     data = poster_png(copies[2], canvas, "burst", size=(1080, 1440))
     assert data.startswith(b"\x89PNG")
     assert Image.open(io.BytesIO(data)).size == (1080, 1440)
+
+
+def with_logo(canvas: Canvas, logo: str) -> Canvas:
+    return canvas.model_copy(update={"brand": canvas.brand.model_copy(update={"logo": logo})})
+
+
+@pytest.mark.parametrize("name", list_layouts())
+def test_a_brand_logo_sits_just_before_the_brand_name(name: str, tmp_path: Path, canvas, copies):
+    Image.new("RGB", (120, 120), (255, 200, 0)).save(tmp_path / "logo.png")
+    branded = with_logo(canvas, "logo.png")
+    image = render_poster(copies[0], branded, name, base_dir=tmp_path)
+    variant = load_layout(name).variant((1080, 1920))
+    colours = palette(tuple(branded.brand.colors))
+    plan = plan_poster(copies[0], branded, variant, colours, has_image=False, has_logo=True)
+    x, y, side = plan.logo
+    brand = plan.blocks["brand"][0]
+    assert variant.box("brand").inner[0] <= x and x + side < min(lx for lx, _, _ in brand.lines)
+    assert image.getpixel((x + side // 2, y + side // 2)) == (255, 200, 0)
+
+
+def test_a_missing_logo_is_a_clear_error(tmp_path: Path, canvas, copies) -> None:
+    with pytest.raises(PosterError, match="找不到品牌 Logo 图片"):
+        render_poster(copies[0], with_logo(canvas, "nope.png"), "fresh", base_dir=tmp_path)
