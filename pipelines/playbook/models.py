@@ -26,6 +26,7 @@ from pipelines.content import (
 PLACEHOLDERS = frozenset(
     [
         "advantage",
+        "audience",
         "benefit",
         "brand",
         "category",

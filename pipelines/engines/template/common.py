@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from pipelines.canvas import Canvas, Persona, Product
+from pipelines.canvas import Canvas, Persona, Product, Scene
 from pipelines.content import format_price
 from pipelines.playbook import Playbook, load_playbook
 
@@ -67,6 +67,16 @@ class Facts:
         self.canvas = canvas
         self.days = canvas.days
         self._product_vars: dict[tuple[str | None, int], dict[str, str]] = {}
+
+    @property
+    def audience(self) -> str:
+        """How the speaker addresses the group: neighbours, members or friends."""
+        scenes = self.canvas.scenes
+        if Scene.COMMUNITY_GROUP_BUY in scenes:
+            return "邻居"
+        if Scene.STORE_MEMBER_GROUP in scenes or Scene.MALL_GROUP in scenes:
+            return "会员朋友"
+        return "朋友"
 
     @property
     def flash_times(self) -> list[str]:
@@ -158,6 +168,7 @@ class Facts:
         names = [p.name for p in canvas.products]
         return {
             "brand": canvas.brand.name,
+            "audience": self.audience,
             "theme": canvas.theme.name,
             "theme_desc": canvas.theme.description.rstrip("。") or f"{canvas.brand.name}的本周主题",
             "speaker": canvas.speaker.name,

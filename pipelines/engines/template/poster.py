@@ -34,7 +34,7 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         PosterKind.ACTIVITY: [theme, f"{brand}本周活动", f"{day}{post.time}开抢"],
         PosterKind.PREVIEW: [f"{when}见", f"{theme}预告", theme],
         PosterKind.FISSION: [f"{brand}福利群", f"邀你加入{brand}", "欢迎新朋友"],
-        PosterKind.RESULTS: ["谢谢每一位邻居", "感谢大家的支持", f"谢谢支持{brand}"],
+        PosterKind.RESULTS: [f"谢谢每一位{facts.audience}", "感谢大家的支持", f"谢谢支持{brand}"],
     }[kind]
     title = _fits(headline, 14)[0]  # the first that fits: the product's own name when it can
     subs = _fits([f"{brand}·{theme}", f"给{persona}的{theme}", theme], 24)

@@ -131,10 +131,9 @@ class PostWriter:
         points = self.points.get(post.product_id or "")
         lines = [self.w.say(s.openers, v), f"【{v['product']}】{v['specs']}"]
         if points is not None:
-            chains = points.fabe[:2]
-            lines += [f"· {c.advantage}" for c in chains]
-            lines.append(f"{chains[0].benefit}。")
-            lines.append(f"说到放心：{chains[0].evidence}。")
+            lines += [f"· {c.advantage}" for c in points.fabe[:2]]
+            lines.append(f"{v['benefit']}。")  # the chain told for today's persona
+            lines.append(f"说到放心：{v['evidence']}。")
         else:
             lines.append(f"· {v['feature']}")
         lines.append(f"{v['price_line']}，{v['service']}。")
