@@ -62,3 +62,10 @@ def test_a_week_of_posters_varies_its_styles_deterministically(copies) -> None:
 def test_each_kind_gets_a_style_made_for_it(kind: PosterKind, copies) -> None:
     copy = copies[0].model_copy(update={"kind": kind})
     assert kind in load_layout(layout_for(copy, 0)).kinds
+
+
+def test_the_sizes_are_the_ones_the_playbook_lists() -> None:
+    from pipelines.playbook import load_playbook
+
+    sizes = {(s.width, s.height) for s in load_playbook().posters.sizes}
+    assert sizes == set(SIZES)
