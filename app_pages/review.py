@@ -191,27 +191,36 @@ if not can(user, "approve"):
     )
 
 columns = st.columns(4)
+# Sentinels instead of None: a None selectbox value reads as "nothing chosen" after a rerun.
+# Filter keys carry the user, so whoever signs in next on this browser starts from their defaults.
 state = columns[0].selectbox(
     "状态",
-    ["in_review", "draft", "rejected", "approved", None],
-    format_func=lambda s: STATE_LABELS[s] if s else "全部",
-    key="review.state",
+    ["in_review", "draft", "rejected", "approved", "all"],
+    index=0 if can(user, "approve") else 1,  # reviewers start on the queue, operators on drafts
+    format_func=lambda s: STATE_LABELS.get(s, "全部"),
+    key=f"review.state.{user.name}",
 )
 day = columns[1].selectbox(
-    "日期", [None, *days], format_func=lambda d: days[d] if d else "整周", key="review.day"
+    "日期", [0, *days], format_func=lambda d: days.get(d, "整周"), key=f"review.day.{user.name}"
 )
 channel = columns[2].selectbox(
-    "渠道", [None, *(c.value for c in canvas.channels)], format_func=lambda c: c or "全部渠道",
-    key="review.channel",
+    "渠道", ["all", *(c.value for c in canvas.channels)],
+    format_func=lambda c: "全部渠道" if c == "all" else c, key=f"review.channel.{user.name}",
 )  # fmt: skip
 kind = columns[3].selectbox(
-    "类型", [None, *KIND_LABELS], format_func=lambda k: KIND_LABELS[k] if k else "全部类型",
-    key="review.kind",
+    "类型", ["all", *KIND_LABELS], format_func=lambda k: KIND_LABELS.get(k, "全部类型"),
+    key=f"review.kind.{user.name}",
 )  # fmt: skip
-queue = store.items(campaign_id, state=state, day=day, channel=channel, kind=kind)
+queue = store.items(
+    campaign_id,
+    state=None if state == "all" else state,
+    day=day or None,
+    channel=None if channel == "all" else channel,
+    kind=None if kind == "all" else kind,
+)
 
 actions = st.columns(2)
-if day is not None and can(user, "approve"):
+if day and can(user, "approve"):
     clean = [s for s in store.items(campaign_id, state="in_review", day=day) if s.clean]
     actions[0].button(
         f"一键通过{days[day]}无合规提示的 {len(clean)} 个条目",

@@ -64,9 +64,24 @@ def test_a_reviewer_approves_an_item(app, campaign, store):
     assert any("已通过" in s.value for s in at.success)
 
 
+def test_an_operator_starts_on_drafts_and_a_reviewer_on_the_queue_after_switching(
+    app, campaign, store
+):
+    at = app(REVIEW, user=OPERATOR)
+    assert at.selectbox(key="review.state.小王").value == "draft"
+    at.selectbox(key="review.kind.小王").set_value("post").run()
+    at.session_state["user"] = REVIEWER
+    at.run()
+    assert at.selectbox(key="review.state.小蓝").value == "in_review"
+    assert at.selectbox(key="review.kind.小蓝").value == "all"
+    assert len(at.selectbox(key="review.item").options) == 5
+
+
 def test_an_operator_sees_no_approve_button_and_cannot_approve(app, campaign, store):
     key = f"{campaign}/post-d1-01"
-    at = open_item(app(REVIEW, user=OPERATOR), key)
+    at = app(REVIEW, user=OPERATOR)
+    at.selectbox(key="review.state.小王").set_value("in_review").run()
+    at = open_item(at, key)
     assert not at.exception
     labels = {b.label for b in at.button}
     assert "通过" not in labels and "驳回" not in labels
@@ -97,7 +112,7 @@ def test_a_rejection_keeps_the_reason_as_a_comment(app, campaign, store):
 
 def test_all_clean_items_of_a_day_are_approved_in_one_step(app, campaign, store):
     at = app(REVIEW, user=REVIEWER)
-    at.selectbox(key="review.day").set_value(1).run()
+    at.selectbox(key="review.day.小蓝").set_value(1).run()
     button(at, "一键通过").click().run()
     assert not at.exception
     approved = {s.item_id for s in store.items(campaign, state="approved")}
