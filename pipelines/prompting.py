@@ -59,6 +59,27 @@ def render(template: str, **context: Any) -> str:
         raise ConfigError(f"找不到提示词模板 prompts/{template}") from None
 
 
+@cache
+def compliance_rules() -> tuple[str, ...]:
+    """One line per compliance category, from the checker's lexicon (never retyped here)."""
+    from pipelines.compliance import load_lexicon
+
+    grouped: dict[str, list[Any]] = {}
+    for rule in load_lexicon().rules:
+        if rule.kind in ("error", "warning"):
+            grouped.setdefault(rule.category, []).append(rule)
+    lines = []
+    for category, rules in grouped.items():
+        laws = "；".join(dict.fromkeys(law for r in rules for law in r.law.split("；")))
+        whys = "；".join(dict.fromkeys(r.why.rstrip("。") for r in rules))
+        terms = list(dict.fromkeys(t for r in rules for t in r.terms))[:12]
+        only = sorted({c for r in rules for c in r.channels})
+        where = f"（只针对{'、'.join(only)}）" if only else ""
+        example = f" 不要写：{'、'.join(terms)} 等。" if terms else ""
+        lines.append(f"{category}{where}（{laws}）：{whys}。{example}")
+    return tuple(lines)
+
+
 def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
     """System and user messages for one task. `schema` is shown in the prompt in object mode."""
     context = {
@@ -67,7 +88,7 @@ def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, 
         "playbook": load_playbook(),
         "json_mode": json_mode,
         "schema": schema,
-        "compliance": [],
+        "compliance": compliance_rules(),
     }
     return [
         {"role": "system", "content": render("system.j2", **context)},

@@ -128,6 +128,7 @@ def completion(body: dict[str, Any], content: str | None) -> dict[str, Any]:
 def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else keep-alive replies wait ~40 ms for delayed ACKs
 
         def log_message(self, format: str, *args: object) -> None:  # quiet
             pass

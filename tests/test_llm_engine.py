@@ -17,6 +17,7 @@ from pipelines.canvas import Canvas
 from pipelines.content import Finding, GroupKit, WeekCalendar, iter_texts
 from pipelines.engines.base import Task, TaskKind
 from pipelines.engines.llm import LLMEngine
+from pipelines.engines.llm.client import ClientPool
 from pipelines.errors import EngineError, GenerationFailed
 from pipelines.settings import load_settings
 
@@ -381,3 +382,19 @@ def test_a_rewrite_that_still_breaks_a_rule_is_kept_with_its_findings_for_review
 
     assert len(server.requests) == 2
     assert [f.span for f in result.output.findings] == ["全网最低"]
+
+
+def test_each_event_loop_gets_its_own_client_closed_when_the_loop_ends(server):
+    pool = ClientPool(engine_for(server).settings)
+    first, second = (asyncio.run(pool.get()) for _ in range(2))
+    assert first is not second
+    assert first.is_closed() and second.is_closed()
+
+
+def test_the_real_checker_sends_an_absolute_claim_back_for_a_rewrite(server, canvas):
+    dirty = {**KIT, "welcome": "全网最低价，欢迎进群！"}
+    server.script(Reply.json(dirty), Reply.json(KIT))
+    result = run(engine_for(server), kit_task(canvas))
+
+    assert result.output.welcome == KIT["welcome"]
+    assert "《广告法》第九条" in server.requests[1].messages[-1]["content"]

@@ -157,3 +157,30 @@ def test_regenerating_one_item_makes_exactly_one_call(week_canvas, answers):
     assert updated.item(post.id).title == "换个说法的新标题"
     assert updated.item(post.id).time == post.time
     assert updated.usage.calls == package.usage.calls + 1
+
+
+def test_the_week_command_runs_on_the_openai_engine_and_reruns_from_its_disk_cache(
+    week_canvas, answers, monkeypatch, tmp_path, capsys
+):
+    from pipelines.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the disk cache goes under ./data
+    with ScriptedServer(answers_from(answers)) as server:
+        for name, value in {
+            "OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": "sk-cli-secret",
+            "CC_MODEL": "cli-model",
+            "CC_PROVIDER": "vllm",
+        }.items():
+            monkeypatch.setenv(name, value)
+        args = ["week", str(EXAMPLE), "--engine", "openai", "--out", "out", "--no-posters"]
+        assert main(args) == 0
+        calls = len(server.requests)
+        assert main(args) == 0
+
+    out = capsys.readouterr().out
+    assert f"调用 {calls} 次" in out
+    assert len(server.requests) == calls  # the second run came from the disk cache
+    saved = json.loads((tmp_path / "out" / "package.json").read_text(encoding="utf-8"))
+    assert saved["engine"] == "openai:cli-model"
+    assert "sk-cli-secret" not in out + json.dumps(saved)

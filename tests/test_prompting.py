@@ -152,3 +152,11 @@ def test_the_week_start_reaches_the_prompt_as_iso_dates(canvas):
     later = canvas.model_copy(update={"week_start": dt.date(2027, 1, 4)})
     _, user = messages(TaskKind.LAUNCH, later)
     assert "2027-01-06" in user  # launch day 3
+
+
+def test_the_system_prompt_carries_every_compliance_category_from_the_lexicon(canvas):
+    from pipelines.compliance import load_lexicon
+
+    system, _ = messages(TaskKind.GROUP_KIT, canvas)
+    categories = {r.category for r in load_lexicon().rules if r.kind in ("error", "warning")}
+    assert categories and all(f"- {category}" in system for category in categories)

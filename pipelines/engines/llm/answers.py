@@ -145,6 +145,7 @@ def _number_posts(task: Task, posts: list[Any]) -> None:
         post["id"] = f"post-d{post['day']}-{counters[post['day']]:02d}"
 
 
+@cache
 def schema_for_prompt(kind: TaskKind) -> str:
-    """The answer schema, pretty-printed for the prompt in json_object mode."""
-    return json.dumps(answer_schema(kind), ensure_ascii=False, indent=1)
+    """The answer schema as compact JSON text, for the prompt in json_object mode."""
+    return json.dumps(answer_schema(kind), ensure_ascii=False)

@@ -8,8 +8,12 @@ Retry-After, 5xx, connection errors, timeouts); nothing here retries on top of i
 from __future__ import annotations
 
 import asyncio
+import functools
+import ssl
 import weakref
+from collections.abc import AsyncGenerator
 
+import httpx2
 import openai
 
 from pipelines.errors import EngineError
@@ -17,35 +21,60 @@ from pipelines.settings import Settings
 
 
 class ClientPool:
-    """Hands out the `AsyncOpenAI` client of the running loop, creating it on first use."""
+    """Hands out the `AsyncOpenAI` client of the running loop, creating it on first use.
+
+    Each client is closed when its loop shuts down: a started async generator holds it, and
+    `asyncio.run` closes every open async generator (`loop.shutdown_asyncgens`) before the loop
+    closes, which runs the generator's `finally`. Without this, connections left open would be
+    finalised later on a closed loop.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI]
-        self._clients = weakref.WeakKeyDictionary()
+        self._clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[openai.AsyncOpenAI, AsyncGenerator[None, None]]
+        ] = weakref.WeakKeyDictionary()
 
-    def get(self) -> openai.AsyncOpenAI:
+    async def get(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client = self._clients[loop] = self._create()
-        return client
+        entry = self._clients.get(loop)
+        if entry is None:
+            client = self._create()
+            keeper = _close_at_shutdown(client)
+            await keeper.__anext__()  # started, so the loop will close it at shutdown
+            entry = self._clients[loop] = (client, keeper)
+        return entry[0]
 
     def _create(self) -> openai.AsyncOpenAI:
         s = self.settings
+        timeout = openai.Timeout(s.cc_timeout, connect=min(s.cc_timeout, 10.0))
         return openai.AsyncOpenAI(
             # Local servers (Ollama, vLLM) take any key; the SDK insists on a non-empty one.
             api_key=s.api_key or "not-needed",
             base_url=s.base_url,
-            timeout=openai.Timeout(s.cc_timeout, connect=min(s.cc_timeout, 10.0)),
+            timeout=timeout,
             max_retries=s.cc_max_retries,
+            http_client=openai.DefaultAsyncHttpxClient(verify=_ssl_context(), timeout=timeout),
         )
 
     async def aclose(self) -> None:
-        """Close the running loop's client (others close with their loop's transports)."""
-        client = self._clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.close()
+        """Close the running loop's client now, rather than at loop shutdown."""
+        entry = self._clients.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry[1].aclose()
+
+
+async def _close_at_shutdown(client: openai.AsyncOpenAI) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await client.close()
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """Loading the CA bundle takes tens of milliseconds; one context serves every loop's client."""
+    return httpx2.create_ssl_context()
 
 
 def translate(exc: openai.OpenAIError, settings: Settings) -> EngineError:

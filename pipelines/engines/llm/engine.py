@@ -15,7 +15,12 @@ from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_af
 
 from pipelines.content import Finding, Item, Usage, WeekCalendar
 from pipelines.engines.base import Result, Task
-from pipelines.engines.llm.answers import BadAnswer, answer_schema, parse_answer
+from pipelines.engines.llm.answers import (
+    BadAnswer,
+    answer_schema,
+    parse_answer,
+    schema_for_prompt,
+)
 from pipelines.engines.llm.client import ClientPool, translate
 from pipelines.errors import GenerationFailed
 from pipelines.prompting import reask_message, render, task_messages
@@ -41,19 +46,20 @@ class LLMEngine:
         self.max_attempts = max_attempts
         self.name = f"openai:{self.model}"
         self._clients = ClientPool(settings)
+        self._rendered: dict[int, tuple[Task, list[dict[str, str]]]] = {}
 
     # --- the seam ------------------------------------------------------------------------------
 
     def cache_key(self, task: Task) -> str:
         """Hash of (model, JSON mode, rendered prompt, answer schema): same key, same request."""
         schema = self._schema(task)
-        payload = [self.model, self.json_mode, self._messages(task, schema), schema]
+        payload = [self.model, self.json_mode, self._messages(task), schema]
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         return f"llm/{hashlib.sha256(raw).hexdigest()}"
 
     async def generate(self, task: Task) -> Result:
         schema = self._schema(task)
-        messages = self._messages(task, schema)
+        messages = self._messages(task)
         usage = Usage()
         state = _Attempts(messages)
         retrying = AsyncRetrying(
@@ -103,9 +109,10 @@ class LLMEngine:
                 "type": "json_schema",
                 "json_schema": {"name": "Ping", "schema": schema, "strict": True},
             }
+        client = await self._clients.get()
         started = time.perf_counter()
         try:
-            completion = await self._clients.get().chat.completions.create(
+            completion = await client.chat.completions.create(
                 model=self.model,
                 messages=[{"role": "user", "content": render("ping.j2")}],
                 response_format=fmt,  # type: ignore[arg-type]
@@ -128,9 +135,18 @@ class LLMEngine:
     def _schema(self, task: Task) -> dict[str, Any]:
         return answer_schema(task.kind)
 
-    def _messages(self, task: Task, schema: dict[str, Any]) -> list[dict[str, str]]:
-        shown = json.dumps(schema, ensure_ascii=False, indent=1)
-        return task_messages(task, json_mode=self.json_mode, schema=shown)
+    def _messages(self, task: Task) -> list[dict[str, str]]:
+        # The runner asks for the cache key and then generates with the same task object:
+        # render once. Entries are checked by identity, so a reused id() cannot mislead.
+        hit = self._rendered.get(id(task))
+        if hit is not None and hit[0] is task:
+            return hit[1]
+        shown = schema_for_prompt(task.kind)
+        messages = task_messages(task, json_mode=self.json_mode, schema=shown)
+        if len(self._rendered) >= 256:
+            self._rendered.clear()
+        self._rendered[id(task)] = (task, messages)
+        return messages
 
     def _response_format(self, task: Task, schema: dict[str, Any]) -> dict[str, Any]:
         if self.json_mode == "object":
@@ -144,8 +160,9 @@ class LLMEngine:
         self, messages: list[dict[str, str]], task: Task, schema: dict[str, Any]
     ) -> tuple[str | None, Usage]:
         """One chat completion (the SDK retries transport faults inside it)."""
+        client = await self._clients.get()
         try:
-            completion = await self._clients.get().chat.completions.create(
+            completion = await client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 response_format=self._response_format(task, schema),  # type: ignore[arg-type]
