@@ -54,9 +54,10 @@ def font_path(name: str) -> Path:
     return path
 
 
-@functools.cache
+@functools.lru_cache(maxsize=96)
 def font(name: str, size: int) -> ImageFont.FreeTypeFont:
-    """The bundled font `name` at `size` px (cached: FreeType faces are costly to open)."""
+    """The bundled font `name` at `size` px (cached: faces are costly to open, but each holds
+    about half a megabyte, so a long-running app keeps only the sizes in recent use)."""
     path = font_path(name)
     try:
         return ImageFont.truetype(str(path), size)
