@@ -1,0 +1,125 @@
+"""`campaign-canvas check [FILE|-]`: compliance findings for a text or a week package.
+
+A text file (or stdin) is scanned as one text; a `package.json` written by `week` is scanned item
+by item against its own canvas. Exit 1 when an error-level finding exists, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipelines.canvas import Channel, load_canvas
+from pipelines.compliance import has_errors, scan_item, scan_text
+from pipelines.content import Finding, WeekPackage, iter_texts
+from pipelines.errors import CampaignCanvasError, ContentError
+
+SEVERITY = {"error": "需修改", "warning": "请复核"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="检查文案的广告法与平台规则风险",
+        description="检查一段文案或一个周内容包（package.json）。有「需修改」级问题时退出码为 1。",
+    )
+    parser.add_argument(
+        "file", nargs="?", default="-", help="文本文件或 package.json；- 读标准输入"
+    )
+    parser.add_argument("--json", action="store_true", help="每条问题输出一行 JSON")
+    parser.add_argument("--canvas", type=Path, help="核对数字证据用的活动画布（只对文本生效）")
+    parser.add_argument(
+        "--channel",
+        choices=[c.value for c in Channel],
+        help="文本要发的渠道（如 小红书：加查站外导流；只对文本生效）",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raw, name = _read(args.file)
+    package = _package(raw, name)
+    if package is not None:
+        rows = [
+            (item.id, dict(iter_texts(item)), f)
+            for item in package.items()
+            for f in scan_item(item, package.canvas)
+        ]
+    else:
+        canvas = load_canvas(args.canvas) if args.canvas else None
+        findings = scan_text(raw, canvas=canvas, channel=args.channel)
+        rows = [(None, {"text": raw}, f) for f in findings]
+    for item_id, texts, finding in rows:
+        line, column = _position(texts.get(finding.field, ""), finding.start)
+        if args.json:
+            record = {"item": item_id, "line": line, "column": column, **finding.model_dump()}
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(_readable(item_id, finding, line, column))
+    if not args.json:
+        print(_summary([f for *_, f in rows]))
+    return 1 if has_errors(f for *_, f in rows) else 0
+
+
+def _read(path: str) -> tuple[str, str]:
+    if path == "-":
+        return sys.stdin.read(), "标准输入"
+    file = Path(path)
+    if not file.is_file():
+        raise CampaignCanvasError(f"找不到要检查的文件：{path}，请检查路径")
+    try:
+        return file.read_text(encoding="utf-8"), file.name
+    except UnicodeDecodeError:
+        raise CampaignCanvasError(f"{file.name}：不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+
+
+def _package(raw: str, name: str) -> WeekPackage | None:
+    """A week package when the input is one (JSON naming a canvas); None for plain text."""
+    stripped = raw.lstrip()
+    looks_like_json = stripped.startswith("{") or name.endswith(".json")
+    if not looks_like_json:
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        if name.endswith(".json"):
+            raise ContentError(f"{name}：JSON 格式错误（第 {exc.lineno} 行：{exc.msg}）") from None
+        return None
+    if not (isinstance(data, dict) and "canvas" in data):
+        if name.endswith(".json"):
+            raise ContentError(f"{name}：不是周内容包（package.json），缺少 canvas 字段")
+        return None
+    try:
+        return WeekPackage.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "内容包"
+        raise ContentError(
+            f"{name}：周内容包校验失败（{exc.error_count()} 处问题，第一处在 {where}：{first['msg']}）"
+        ) from None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _readable(item_id: str | None, finding: Finding, line: int, column: int) -> str:
+    where = f"{item_id} · {finding.field} " if item_id else ""
+    return (
+        f"{where}第{line}行第{column}列 [{SEVERITY[finding.severity]}] "
+        f"{finding.category}「{finding.span}」\n"
+        f"  规则：{finding.rule}\n  原因：{finding.why}\n  建议：{finding.suggestion}"
+    )
+
+
+def _summary(findings: list[Finding]) -> str:
+    if not findings:
+        return "未发现合规问题。"
+    errors = sum(f.severity == "error" for f in findings)
+    return f"共 {len(findings)} 处：需修改 {errors} 处，请复核 {len(findings) - errors} 处。"

@@ -1,0 +1,204 @@
+"""The compliance lexicon (pipelines/playbook/compliance.toml) compiled into one pattern per channel.
+
+Every rule's patterns come first (file order), then all literal terms as one trie-shaped
+alternation (the longest term at a position wins), then the fallback patterns. Each part is a
+named group, so `match.lastgroup` names the rule (or `lex` for a term, looked up by its text).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipelines.compliance import prefilter
+from pipelines.compliance.normalise import Normaliser
+from pipelines.errors import PlaybookError
+
+LEXICON_PATH = Path(__file__).resolve().parent.parent / "playbook" / "compliance.toml"
+
+Kind = Literal["error", "warning", "allow", "exempt"]
+_KINDS = ("error", "warning", "allow", "exempt")
+_CLAIMS = ("", "numbers", "quote")
+_CJK = r"[\u4e00-\u9fff]"
+_CLAUSE = r"[^,!?;。！？；\n]"
+_NUMBER = r"\d+(?:\.\d+)?"
+_BIG = "[十百千万亿]"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: Kind
+    category: str
+    law: str
+    why: str
+    suggestion: str
+    claim: str = ""
+    negatable: bool = False
+    unless_dated: bool = False
+    self_comparison: bool = False
+    channels: frozenset[str] = frozenset()
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    fallback: tuple[str, ...] = ()
+    replace: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def severity(self) -> Literal["error", "warning"]:
+        return "error" if self.kind == "error" else "warning"
+
+    def applies_to(self, channel: str | None) -> bool:
+        return not self.channels or channel in self.channels
+
+
+@dataclass(frozen=True)
+class Context:
+    """Context phrases shared by the rules, compiled."""
+
+    negation: re.Pattern[str]
+    self_comparison: re.Pattern[str]
+    dated: re.Pattern[str]
+    not_evidence: re.Pattern[str]
+
+
+class Lexicon:
+    """Rules, the normaliser and the compiled master patterns."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        norm = data.get("normalise", {})
+        self.normalise = Normaliser.build(
+            strip=norm.get("strip", ""), traditional=norm.get("traditional", "")
+        )
+        context = data.get("context", {})
+        self.units = "(?:" + "|".join(map(re.escape, context.get("units", ["件"]))) + ")"
+        self.context = Context(
+            negation=_compile("|".join(map(re.escape, context.get("negations", ["不以"])))),
+            self_comparison=_compile("|".join(context.get("self_comparison", ["本店"]))),
+            dated=_compile(context.get("dated", r"\d{1,2}:\d{2}")),
+            not_evidence=_compile(context.get("not_evidence", r"\d{1,2}:\d{2}")),
+        )
+        self.rules = [self._rule(raw) for raw in data.get("rules", [])]
+        self._by_channel: dict[str | None, prefilter.Dispatcher] = {}
+        self.by_id = {rule.id: rule for rule in self.rules}
+        if len(self.by_id) != len(self.rules):
+            raise PlaybookError("合规词库 compliance.toml 里有重复的规则 id")
+        self.term_rule: dict[str, Rule] = {}
+        for rule in self.rules:
+            for term in rule.terms:
+                if term in self.term_rule:
+                    other = self.term_rule[term].id
+                    raise PlaybookError(
+                        f"合规词库里「{term}」同时出现在规则 {other} 和 {rule.id}，只能归一条"
+                    )
+                self.term_rule[term] = rule
+
+    def _rule(self, raw: dict[str, Any]) -> Rule:
+        name = raw.get("id", "?")
+        try:
+            rule = Rule(
+                id=raw["id"],
+                kind=raw["kind"],
+                category=raw["category"],
+                law=raw["law"],
+                why=raw["why"],
+                suggestion=raw.get("suggestion", ""),
+                claim=raw.get("claim", ""),
+                negatable=raw.get("negatable", False),
+                unless_dated=raw.get("unless_dated", False),
+                self_comparison=raw.get("self_comparison", False),
+                channels=frozenset(raw.get("channels", [])),
+                terms=tuple(self.normalise(t).text for t in raw.get("terms", [])),
+                patterns=tuple(self._expand(p) for p in raw.get("patterns", [])),
+                fallback=tuple(self._expand(p) for p in raw.get("fallback", [])),
+                replace={self.normalise(k).text: v for k, v in raw.get("replace", {}).items()},
+            )
+        except KeyError as exc:
+            raise PlaybookError(f"合规规则 {name} 缺少字段 {exc.args[0]}") from None
+        if rule.kind not in _KINDS or rule.claim not in _CLAIMS:
+            raise PlaybookError(f"合规规则 {name} 的 kind 或 claim 取值不对")
+        for pattern in rule.patterns + rule.fallback:
+            if _compile(pattern).groups:
+                raise PlaybookError(f"合规规则 {name} 的正则里只能用非捕获组 (?:…)：{pattern}")
+        return rule
+
+    def _expand(self, pattern: str) -> str:
+        return (
+            pattern.replace("%CJK%", _CJK)
+            .replace("%CLAUSE%", _CLAUSE)
+            .replace("%NUM%", _NUMBER)
+            .replace("%UNIT%", self.units)
+            .replace("%BIG%", _BIG)
+        )
+
+    def pattern(self, channel: str | None) -> prefilter.Dispatcher:
+        """The master matcher for texts going out on `channel` (None: channel-free rules only)."""
+        matcher = self._by_channel.get(channel)
+        if matcher is None:
+            active = tuple(i for i, r in enumerate(self.rules) if r.applies_to(channel))
+            matcher = self._by_channel[channel] = self._matcher(active)
+        return matcher
+
+    @functools.cache  # noqa: B019 - one lexicon per process, kept for its lifetime
+    def _matcher(self, active: tuple[int, ...]) -> prefilter.Dispatcher:
+        rules = [(i, self.rules[i]) for i in active]
+        parts = [(f"p{i}_{j}", p) for i, r in rules for j, p in enumerate(r.patterns)]
+        terms = [t for _, r in rules for t in r.terms]
+        if terms:
+            parts.append(("lex", trie_pattern(terms)))
+        parts += [(f"f{i}_{j}", p) for i, r in rules for j, p in enumerate(r.fallback)]
+        for name, regex in parts:
+            _compile(regex)  # a broken pattern names itself, not the whole alternation
+        return prefilter.Dispatcher(parts)
+
+    def rule_of(self, match: re.Match[str]) -> Rule:
+        group = match.lastgroup or ""
+        if group == "lex":
+            return self.term_rule[match.group()]
+        return self.rules[int(group[1:].split("_")[0])]
+
+
+def trie_pattern(words: list[str]) -> str:
+    """One regex alternation shaped like a trie; at a position it prefers the longest word."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error as exc:
+        raise PlaybookError(f"合规词库里的正则写错了：{pattern}（{exc}）") from None
+
+
+def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Read and compile a lexicon file (uncached)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlaybookError(f"找不到合规词库 {path.name}，请检查安装是否完整") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(f"合规词库 {path.name} 的 TOML 格式错误：{exc}") from None
+    return Lexicon(data)
+
+
+@functools.cache
+def load_lexicon() -> Lexicon:
+    """The packaged lexicon, read once per process."""
+    return read_lexicon()

@@ -1,0 +1,233 @@
+"""Scanning one text: master-pattern matches, then the context rules that refine each match."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from pipelines.canvas import Canvas
+from pipelines.compliance.lexicon import Lexicon, Rule
+from pipelines.compliance.normalise import Normalised
+from pipelines.content import Finding, format_price
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+_SENTENCE_END = "。!?;\n！？；"
+_CLAUSE_END = _SENTENCE_END + ",，"
+_NEGATION_WINDOW = 8
+_MASK = "\ue000"  # a private-use character no rule matches
+_QUOTE_REACH = 24  # characters after a quote claim's trigger that make up the claim
+# Scheduling fields: their numbers (开团日, 秒杀钟点, 周开始日期, 颜色) back no claim.
+_SCHEDULE = {
+    "week_start": True,
+    "brand": {"colors", "logo", "qr_link"},
+    "burst": {"flash_sale_times", "launch_day", "livestream_day", "livestream_time"},
+    "warmup": {"days_before"},
+    "products": {"__all__": {"id", "image"}},
+}
+
+AVOID_CATEGORY = "画布禁用词"
+NO_CANVAS_NOTE = "（未提供画布，无法核对：请核实有据）"
+SELF_COMPARISON_NOTE = (
+    "同一句是与自家产品或经营的比较，属执法指南的例外；请确认比较对象明确、说法属实"
+)
+TRADEMARK_NOTE = (
+    "「{mark}」是画布登记的注册商标，按商标原样使用属例外；请确认已注册，且商标外没有叠加绝对化说法"
+)
+
+
+def plain_number(value: str) -> str:
+    """'39.90' → '39.9', '59.0' → '59': numbers compare by value as written."""
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value
+
+
+@dataclass(frozen=True)
+class CanvasFacts:
+    """What the checker needs from a canvas, normalised once."""
+
+    numbers: frozenset[str]
+    text: str
+    trademarks: re.Pattern[str] | None
+    avoid: re.Pattern[str] | None
+
+    @classmethod
+    def of(cls, canvas: Canvas, lexicon: Lexicon) -> CanvasFacts:
+        text = lexicon.normalise(canvas.model_dump_json(exclude=_SCHEDULE)).text
+        prices = {format_price(p.price) for p in canvas.products} | {
+            format_price(p.promo_price) for p in canvas.products if p.promo_price is not None
+        }
+        numbers = {plain_number(n) for n in prices | set(_NUMBER.findall(text))}
+        return cls(
+            numbers=frozenset(numbers),
+            text=text,
+            trademarks=_alternation(lexicon, canvas.brand.trademarks),
+            avoid=_alternation(lexicon, canvas.avoid_words),
+        )
+
+
+def _alternation(lexicon: Lexicon, words: list[str]) -> re.Pattern[str] | None:
+    normal = sorted({lexicon.normalise(w).text for w in words} - {""}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, normal))) if normal else None
+
+
+class FactsCache:
+    """Canvas facts by canvas object: a week scans dozens of items against one canvas.
+
+    Keyed by identity (canvases are replaced, not edited in place, once a week is generated);
+    the entry keeps its canvas alive so an id is never reused for a different canvas.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[Canvas, CanvasFacts]] = OrderedDict()
+
+    def get(self, canvas: Canvas, lexicon: Lexicon) -> CanvasFacts:
+        entry = self.entries.get(id(canvas))
+        if entry is not None and entry[0] is canvas:
+            self.entries.move_to_end(id(canvas))
+            return entry[1]
+        facts = CanvasFacts.of(canvas, lexicon)
+        self.entries[id(canvas)] = (canvas, facts)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return facts
+
+
+class Scan:
+    """One text being scanned: its normalised form, the canvas facts and the findings so far."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        normal: Normalised,
+        original: str,
+        *,
+        field: str,
+        facts: CanvasFacts | None,
+        channel: str | None,
+    ) -> None:
+        self.lexicon = lexicon
+        self.normal = normal
+        self.text = normal.text
+        self.original = original
+        self.field = field
+        self.facts = facts
+        self.channel = channel
+        self.findings: list[Finding] = []
+
+    def run(self) -> list[Finding]:
+        if self.facts is not None and self.facts.trademarks is not None:
+            self._trademarks(self.facts.trademarks)
+        for match in self.lexicon.pattern(self.channel).finditer(self.text):
+            self._judge(self.lexicon.rule_of(match), match.start(), match.end())
+        if self.facts is not None and self.facts.avoid is not None:
+            self._avoid_words(self.facts.avoid)
+        return sorted(self.findings, key=lambda f: (f.start, f.end))
+
+    # --- one match ----------------------------------------------------------------------------
+
+    def _judge(self, rule: Rule, start: int, end: int) -> None:
+        if rule.kind == "allow":
+            return
+        if rule.negatable and self._negated(start):
+            return
+        sentence = self._sentence(start, end)
+        if rule.unless_dated and self.lexicon.context.dated.search(sentence):
+            return
+        severity, why = rule.severity, rule.why
+        if rule.claim:
+            if self._supported(rule, start, end):
+                return
+            if self.facts is None:
+                severity, why = "warning", why + NO_CANVAS_NOTE
+        if rule.self_comparison and self._self_compared(start):
+            severity, why = "warning", f"{why}。{SELF_COMPARISON_NOTE}"
+        self._add(rule, start, end, severity, why)
+
+    def _sentence(self, start: int, end: int) -> str:
+        begin = max(self.text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+        stops = [i for c in _SENTENCE_END if (i := self.text.find(c, end)) >= 0]
+        return self.text[begin : min(stops, default=len(self.text))]
+
+    def _negated(self, start: int) -> bool:
+        begin = max(self.text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+        window = self.text[max(begin, start - _NEGATION_WINDOW) : start]
+        return bool(window) and self.lexicon.context.negation.search(window) is not None
+
+    def _self_compared(self, start: int) -> bool:
+        begin = max(self.text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+        return self.lexicon.context.self_comparison.search(self.text, begin, start) is not None
+
+    def _supported(self, rule: Rule, start: int, end: int) -> bool:
+        """A claim is backed when the canvas gives its numbers (or, for quotes, its words).
+
+        A quote claim is its trigger plus the rest of its clause (「研究表明……」).
+        """
+        if self.facts is None:
+            return False
+        claim = self.text[start:end]
+        if rule.claim == "quote":
+            stops = [i for c in _CLAUSE_END if (i := self.text.find(c, end)) >= 0]
+            claim = self.text[start : min([*stops, len(self.text), end + _QUOTE_REACH])]
+            if claim in self.facts.text:
+                return True
+        numbers = _NUMBER.findall(self.lexicon.context.not_evidence.sub("", claim))
+        return bool(numbers) and all(plain_number(n) in self.facts.numbers for n in numbers)
+
+    # --- canvas-specific words ----------------------------------------------------------------
+
+    def _trademarks(self, marks: re.Pattern[str]) -> None:
+        """A registered trademark containing a flagged word is a warning; its words are masked."""
+        pattern = self.lexicon.pattern(self.channel)
+        for match in marks.finditer(self.text):
+            mark = match.group()
+            inner = [self.lexicon.rule_of(m) for m in pattern.finditer(mark)]
+            inner = [r for r in inner if r.kind != "allow"]
+            if not inner:
+                continue
+            start, end = match.span()
+            note = TRADEMARK_NOTE.format(mark=self.original[slice(*self.normal.span(start, end))])
+            self._add(inner[0], start, end, "warning", note)
+            self.text = self.text[:start] + _MASK * (end - start) + self.text[end:]
+
+    def _avoid_words(self, avoid: re.Pattern[str]) -> None:
+        taken = [(f.start, f.end) for f in self.findings]
+        for match in avoid.finditer(self.text):
+            start, end = self.normal.span(*match.span())
+            if any(start < e and s < end for s, e in taken):
+                continue
+            span = self.original[start:end]
+            self.findings.append(
+                Finding(
+                    category=AVOID_CATEGORY,
+                    field=self.field,
+                    start=start,
+                    end=end,
+                    span=span,
+                    severity="error",
+                    rule="画布「避免用词」",
+                    why="运营在活动画布里要求不用这个词",
+                    suggestion=f"换一种说法，不用「{span}」",
+                )
+            )
+
+    def _add(self, rule: Rule, start: int, end: int, severity: str, why: str) -> None:
+        begin, finish = self.normal.span(start, end)
+        span = self.original[begin:finish]
+        replacement = rule.replace.get(self.normal.text[start:end])
+        suggestion = f"把「{span}」改为「{replacement}」" if replacement else rule.suggestion
+        self.findings.append(
+            Finding(
+                category=rule.category,
+                field=self.field,
+                start=begin,
+                end=finish,
+                span=span,
+                severity=severity,
+                rule=rule.law,
+                why=why,
+                suggestion=suggestion,
+            )
+        )
