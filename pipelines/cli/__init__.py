@@ -13,7 +13,7 @@ import sys
 
 from pipelines.errors import CampaignCanvasError
 
-COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users", "doctor", "poster"]
+COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster"]
 
 
 def build_parser() -> argparse.ArgumentParser:
