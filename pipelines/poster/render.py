@@ -33,7 +33,7 @@ def _layout(layout: str | Layout) -> Layout:
     return layout if isinstance(layout, Layout) else load_layout(layout)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=24)  # a 1080×1920 background is 6 MB
 def _background(layout: Layout, variant: Variant, colors: tuple[str, ...]) -> Image.Image:
     colours = palette(colors)
     image = Image.new("RGB", variant.size, resolve(variant.background, colours))
@@ -72,7 +72,7 @@ def _round_mask(size: tuple[int, int], radius: int) -> Image.Image:
     return mask
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=16)
 def _product_photo(path: str, mtime: float, size: tuple[int, int], mode: str) -> Image.Image:
     return fit_image(load_image_file(Path(path), target=size), size, mode)
 
