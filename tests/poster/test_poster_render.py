@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,10 @@ from PIL import Image, ImageDraw
 from poster_samples import sample_copies
 
 from pipelines.canvas import Canvas
-from pipelines.content import PosterCopy
+from pipelines.content import PosterCopy, PriceBlock
 from pipelines.errors import PosterError
 from pipelines.poster import list_layouts, load_layout, poster_png, render_poster
-from pipelines.poster.compose import Plan, plan_poster
+from pipelines.poster.compose import Plan, plan_poster, price_texts
 from pipelines.poster.fonts import cmap, font
 from pipelines.poster.layouts import SIZES
 from pipelines.poster.palette import palette
@@ -186,3 +187,32 @@ def test_a_brand_logo_sits_just_before_the_brand_name(name: str, tmp_path: Path,
 def test_a_missing_logo_is_a_clear_error(tmp_path: Path, canvas, copies) -> None:
     with pytest.raises(PosterError, match="找不到品牌 Logo 图片"):
         render_poster(copies[0], with_logo(canvas, "nope.png"), "fresh", base_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("price", "expected"),
+    [
+        (PriceBlock(promo=Decimal("39.90")), ("¥39.9", "活动价", "")),
+        (PriceBlock(promo=Decimal("39.9"), unit="元/盒"), ("¥39.9/盒", "活动价", "")),
+        (PriceBlock(promo=Decimal("12"), unit="袋", note="到手价"), ("¥12/袋", "到手价", "")),
+        (
+            PriceBlock(original=Decimal("59.9"), promo=Decimal("39.9"), note="限时"),
+            ("¥39.9", "原价 ¥59.9  限时", "¥59.9"),
+        ),
+    ],
+)
+def test_price_block_texts(price: PriceBlock, expected: tuple[str, str, str]) -> None:
+    assert price_texts(price) == expected
+
+
+@pytest.mark.parametrize("name", list_layouts())
+def test_the_original_price_is_struck_through_and_only_it(name: str, canvas, copies) -> None:
+    result = plan(copies[0], canvas, name, (1080, 1920))
+    secondary = result.blocks["price"][0]
+    x, baseline, line = secondary.lines[0]
+    face = font(secondary.font, secondary.size)
+    start = x + face.getlength(line[: line.index("¥59.9")])
+    (strike,) = result.strikes
+    assert abs(strike.x0 - start) <= 1
+    assert abs(strike.x1 - (start + face.getlength("¥59.9"))) <= 1
+    assert baseline - secondary.size < strike.y < baseline
