@@ -104,3 +104,17 @@ def test_user_names_and_empty_passwords_are_checked(tmp_path):
         directory.add("../etc", "admin", "x")
     with pytest.raises(ConfigError, match="密码不能为空"):
         directory.add("小蓝", "admin", "")
+
+
+def test_the_users_command_adds_a_user_from_stdin(tmp_path, monkeypatch, capsys):
+    import io
+
+    from pipelines.cli import main
+
+    monkeypatch.setenv("CC_USERS_FILE", str(tmp_path / "users.toml"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    assert main(["users", "add", "小蓝", "--role", "reviewer", "--password-stdin"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "小蓝\treviewer\t审核" in capsys.readouterr().out
+    directory = UserDirectory.load(tmp_path / "users.toml")
+    assert directory.authenticate("小蓝", "s3cret") == User("小蓝", "reviewer")

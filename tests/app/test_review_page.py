@@ -162,3 +162,26 @@ def test_the_export_page_offers_the_approved_zip(app, campaign, store):
     button(at, "生成导出包").click().run()
     assert not at.exception
     assert at.get("download_button")
+
+
+def test_regenerating_an_item_adds_a_version_and_keeps_the_old_one(app, engine, campaign, store):
+    key = f"{campaign}/post-d1-01"
+    before = store.item(key).item
+    at = app(REVIEW, user=OPERATOR)
+    at.selectbox(key="review.state.小王").set_value("in_review").run()
+    at = open_item(at, key)
+    at.button(key=f"review.regenerate.{key}").click().run()
+    assert not at.exception
+    assert [(v.version, v.source) for v in store.history(key)] == [
+        (1, "generated"),
+        (2, "regenerated"),
+    ]
+    assert store.history(key)[0].item == before
+    assert len(engine.history) == 1  # exactly one engine call
+
+
+def test_a_poster_item_shows_its_rendered_poster(app, campaign, store):
+    key = f"{campaign}/poster-post-d1-02"
+    at = open_item(app(REVIEW, user=REVIEWER), key)
+    assert not at.exception
+    assert at.get("image")
