@@ -150,8 +150,6 @@ class Lexicon:
         if terms:
             parts.append(("lex", trie_pattern(terms)))
         parts += [(f"f{i}_{j}", p) for i, r in rules for j, p in enumerate(r.fallback)]
-        for name, regex in parts:
-            _compile(regex)  # a broken pattern names itself, not the whole alternation
         return prefilter.Dispatcher(parts)
 
     def rule_of(self, match: re.Match[str]) -> Rule:

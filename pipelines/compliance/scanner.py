@@ -11,11 +11,11 @@ from pipelines.compliance.lexicon import Lexicon, Rule
 from pipelines.compliance.normalise import Normalised
 from pipelines.content import Finding, format_price
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+# A number and the character after it: its unit (件, 单, %, g, 万…), or "" at the end.
+_NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)(\D?)", re.ASCII)
 _SENTENCE_END = "。!?;\n！？；"
 _CLAUSE_END = _SENTENCE_END + ",，"
 _NEGATION_WINDOW = 8
-_MASK = "\ue000"  # a private-use character no rule matches
 _QUOTE_REACH = 24  # characters after a quote claim's trigger that make up the claim
 # Scheduling fields: their numbers (开团日, 秒杀钟点, 周开始日期, 颜色) back no claim.
 _SCHEDULE = {
@@ -25,7 +25,7 @@ _SCHEDULE = {
     "warmup": {"days_before"},
     "products": {"__all__": {"id", "image"}},
 }
-
+TRADEMARK_SUGGESTION = "商标按注册样式原样使用，不要拆开或在前后加「最」「第一」等字"
 AVOID_CATEGORY = "画布禁用词"
 NO_CANVAS_NOTE = "（未提供画布，无法核对：请核实有据）"
 SELF_COMPARISON_NOTE = (
@@ -47,7 +47,8 @@ def plain_number(value: str) -> str:
 class CanvasFacts:
     """What the checker needs from a canvas, normalised once."""
 
-    numbers: frozenset[str]
+    bare: frozenset[str]  # prices and stock: they back a claim in any unit
+    numbers: frozenset[tuple[str, str]]  # (number, unit) as the canvas's words give them
     text: str
     trademarks: re.Pattern[str] | None
     avoid: re.Pattern[str] | None
@@ -55,16 +56,20 @@ class CanvasFacts:
     @classmethod
     def of(cls, canvas: Canvas, lexicon: Lexicon) -> CanvasFacts:
         text = lexicon.normalise(canvas.model_dump_json(exclude=_SCHEDULE)).text
-        prices = {format_price(p.price) for p in canvas.products} | {
-            format_price(p.promo_price) for p in canvas.products if p.promo_price is not None
-        }
-        numbers = {plain_number(n) for n in prices | set(_NUMBER.findall(text))}
+        bare = {format_price(p.price) for p in canvas.products}
+        bare |= {format_price(p.promo_price) for p in canvas.products if p.promo_price}
+        bare |= {str(p.stock) for p in canvas.products if p.stock is not None}
         return cls(
-            numbers=frozenset(numbers),
+            bare=frozenset(bare),
+            numbers=frozenset(numbers_with_units(text)),
             text=text,
             trademarks=_alternation(lexicon, canvas.brand.trademarks),
             avoid=_alternation(lexicon, canvas.avoid_words),
         )
+
+
+def numbers_with_units(text: str) -> set[tuple[str, str]]:
+    return {(plain_number(n), unit) for n, unit in _NUMBER_UNIT.findall(text)}
 
 
 def _alternation(lexicon: Lexicon, words: list[str]) -> re.Pattern[str] | None:
@@ -116,10 +121,12 @@ class Scan:
         self.facts = facts
         self.channel = channel
         self.findings: list[Finding] = []
+        self.marks: list[tuple[int, int]] = []  # registered trademarks in the text
 
     def run(self) -> list[Finding]:
-        if self.facts is not None and self.facts.trademarks is not None:
-            self._trademarks(self.facts.trademarks)
+        marks = self.facts.trademarks if self.facts is not None else None
+        if marks is not None:
+            self.marks = [m.span() for m in marks.finditer(self.text)]
         for match in self.lexicon.pattern(self.channel).finditer(self.text):
             self._judge(self.lexicon.rule_of(match), match.start(), match.end())
         if self.facts is not None and self.facts.avoid is not None:
@@ -144,6 +151,10 @@ class Scan:
                 severity, why = "warning", why + NO_CANVAS_NOTE
         if rule.self_comparison and self._self_compared(start):
             severity, why = "warning", f"{why}。{SELF_COMPARISON_NOTE}"
+        mark = next(((s, e) for s, e in self.marks if start < e and s < end), None)
+        if mark is not None:
+            self._trademark(rule, *mark)
+            return
         self._add(rule, start, end, severity, why)
 
     def _sentence(self, start: int, end: int) -> str:
@@ -173,24 +184,20 @@ class Scan:
             claim = self.text[start : min([*stops, len(self.text), end + _QUOTE_REACH])]
             if claim in self.facts.text:
                 return True
-        numbers = _NUMBER.findall(self.lexicon.context.not_evidence.sub("", claim))
-        return bool(numbers) and all(plain_number(n) in self.facts.numbers for n in numbers)
+        numbers = numbers_with_units(self.lexicon.context.not_evidence.sub("", claim))
+        return bool(numbers) and all(
+            n in self.facts.bare or (n, unit) in self.facts.numbers for n, unit in numbers
+        )
 
     # --- canvas-specific words ----------------------------------------------------------------
 
-    def _trademarks(self, marks: re.Pattern[str]) -> None:
-        """A registered trademark containing a flagged word is a warning; its words are masked."""
-        pattern = self.lexicon.pattern(self.channel)
-        for match in marks.finditer(self.text):
-            mark = match.group()
-            inner = [self.lexicon.rule_of(m) for m in pattern.finditer(mark)]
-            inner = [r for r in inner if r.kind != "allow"]
-            if not inner:
-                continue
-            start, end = match.span()
-            note = TRADEMARK_NOTE.format(mark=self.original[slice(*self.normal.span(start, end))])
-            self._add(inner[0], start, end, "warning", note)
-            self.text = self.text[:start] + _MASK * (end - start) + self.text[end:]
+    def _trademark(self, rule: Rule, start: int, end: int) -> None:
+        """A flagged word inside a registered trademark: one warning naming the mark."""
+        begin, finish = self.normal.span(start, end)
+        if any(f.start == begin and f.end == finish for f in self.findings):
+            return
+        note = TRADEMARK_NOTE.format(mark=self.original[begin:finish])
+        self._add(rule, start, end, "warning", note, TRADEMARK_SUGGESTION)
 
     def _avoid_words(self, avoid: re.Pattern[str]) -> None:
         taken = [(f.start, f.end) for f in self.findings]
@@ -213,11 +220,20 @@ class Scan:
                 )
             )
 
-    def _add(self, rule: Rule, start: int, end: int, severity: str, why: str) -> None:
+    def _add(
+        self,
+        rule: Rule,
+        start: int,
+        end: int,
+        severity: str,
+        why: str,
+        suggestion: str | None = None,
+    ) -> None:
         begin, finish = self.normal.span(start, end)
         span = self.original[begin:finish]
-        replacement = rule.replace.get(self.normal.text[start:end])
-        suggestion = f"把「{span}」改为「{replacement}」" if replacement else rule.suggestion
+        if suggestion is None:
+            replacement = rule.replace.get(self.normal.text[start:end])
+            suggestion = f"把「{span}」改为「{replacement}」" if replacement else rule.suggestion
         self.findings.append(
             Finding(
                 category=rule.category,
