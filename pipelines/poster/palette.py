@@ -2,8 +2,8 @@
 
 Layouts name colours by role (`primary`, `light`, `accent`, `ink`...) so one layout works for
 every brand. `brand.colors[0]` is the primary colour, `[1]` the light background colour and
-`[2]`, if given, the accent for prices; otherwise the accent is a price red, or gold when the
-brand itself is red.
+`[2]`, if given, the accent for prices; otherwise the accent is a price red, or deep orange
+when the brand itself is red. The accent is darkened until it reads on white.
 """
 
 from __future__ import annotations
@@ -52,16 +52,22 @@ def palette(colors: tuple[str, ...]) -> dict[str, RGB]:
     light = hex_rgb(colors[1]) if len(colors) > 1 else mix(primary, WHITE, 0.9)
     if contrast(primary, light) < 2.5:  # a light colour that is not light enough to read on
         light = mix(primary, WHITE, 0.92)
-    hue, _, _ = colorsys.rgb_to_hls(*(v / 255 for v in primary))
-    reddish = hue < 0.05 or hue > 0.92
-    accent = hex_rgb(colors[2]) if len(colors) > 2 else (255, 193, 7) if reddish else (228, 57, 60)
+    hue, _, saturation = colorsys.rgb_to_hls(*(v / 255 for v in primary))
+    red_brand = (hue < 0.03 or hue > 0.97) and saturation > 0.4
+    accent = hex_rgb(colors[2]) if len(colors) > 2 else (230, 81, 0) if red_brand else (228, 57, 60)
+    while contrast(accent, WHITE) < 3.0:  # prices are read on white cards: keep them legible
+        accent = mix(accent, BLACK, 0.1)
     ink = mix(primary, BLACK, 0.78)
+    primary_ink = primary  # the brand colour as text on white: darkened until it reads
+    while contrast(primary_ink, WHITE) < 4.5:
+        primary_ink = mix(primary_ink, BLACK, 0.1)
     on_primary = WHITE if contrast(primary, WHITE) >= contrast(primary, ink) else ink
     on_accent = WHITE if contrast(accent, WHITE) >= 3 else ink
     return {
         "primary": primary,
         "primary-dark": mix(primary, BLACK, 0.35),
         "primary-soft": mix(primary, WHITE, 0.82),
+        "primary-ink": primary_ink,
         "light": light,
         "light-deep": mix(light, primary, 0.12),
         "accent": accent,

@@ -9,6 +9,7 @@ from pipelines.content import PosterKind
 from pipelines.errors import PosterError
 from pipelines.poster import layout_for, list_layouts, load_layout
 from pipelines.poster.layouts import REQUIRED_ROLES, SIZES, Variant
+from pipelines.poster.palette import contrast, palette
 
 
 def test_there_are_at_least_three_styles() -> None:
@@ -69,3 +70,21 @@ def test_the_sizes_are_the_ones_the_playbook_lists() -> None:
 
     sizes = {(s.width, s.height) for s in load_playbook().posters.sizes}
     assert sizes == set(SIZES)
+
+
+@pytest.mark.parametrize(
+    "colors",
+    [
+        ("#2E7D32", "#FFF8E1"),
+        ("#F48FB1", "#FFF3F6"),
+        ("#E4393C",),
+        ("#5C6BC0", "#F3F1FF", "#FFEB3B"),
+    ],
+)
+def test_the_palette_keeps_prices_and_text_legible(colors: tuple[str, ...]) -> None:
+    colours = palette(colors)
+    assert contrast(colours["accent"], colours["white"]) >= 3.0
+    assert contrast(colours["ink"], colours["light"]) >= 4.5
+    assert contrast(colours["on-primary"], colours["primary"]) >= 2.5
+    assert contrast(colours["primary-ink"], colours["white"]) >= 4.5
+    assert colours["accent"] != colours["primary"]
