@@ -27,6 +27,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     error: str = ""
     stall: float = 0.0  # seconds to wait before answering (longer than the client timeout)
+    finish_reason: str = "stop"  # "length" for an answer cut off at the token limit
 
     @classmethod
     def json(cls, data: Any) -> Reply:
@@ -101,7 +102,9 @@ class ScriptedServer:
             self.requests.append(request)
 
 
-def completion(body: dict[str, Any], content: str | None) -> dict[str, Any]:
+def completion(
+    body: dict[str, Any], content: str | None, finish_reason: str = "stop"
+) -> dict[str, Any]:
     """A chat.completion object; token counts are simple character counts."""
     prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
     answer = len(content or "")
@@ -114,7 +117,7 @@ def completion(body: dict[str, Any], content: str | None) -> dict[str, Any]:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {
@@ -151,7 +154,7 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             if reply.status != 200:
                 self._send(reply.status, {"error": {"message": reply.error}}, reply.headers)
             else:
-                self._send(200, completion(body, reply.content), reply.headers)
+                self._send(200, completion(body, reply.content, reply.finish_reason), reply.headers)
 
         def _send(
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None

@@ -156,6 +156,12 @@ def test_blank_or_malformed_answers_are_retried_with_the_reason(server, canvas, 
     assert problem in server.requests[1].messages[-1]["content"]
 
 
+def test_an_answer_cut_off_at_the_token_limit_is_asked_again_more_briefly(server, canvas):
+    server.script(Reply(content='{"names": ["邻里', finish_reason="length"), Reply.json(KIT))
+    run(engine_for(server), kit_task(canvas))
+    assert "被截断" in server.requests[1].messages[-1]["content"]
+
+
 def test_an_answer_in_a_code_fence_is_accepted(server, canvas):
     server.script(Reply(content="```json\n" + json.dumps(KIT, ensure_ascii=False) + "\n```"))
     assert run(engine_for(server), kit_task(canvas)).output.id == "group-kit"

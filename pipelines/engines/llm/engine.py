@@ -29,6 +29,7 @@ from pipelines.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # answers per task: the first plus two reasks
+_CUT_OFF = "回答超出了长度上限，被截断了：请把文案写得更精炼，输出完整的 JSON。"
 
 
 class LLMEngine:
@@ -70,13 +71,14 @@ class LLMEngine:
         try:
             async for attempt in retrying:
                 with attempt:
-                    raw, call_usage = await self._call(state.messages, task, schema)
+                    raw, cut_off, call_usage = await self._call(state.messages, task, schema)
                     usage = usage + call_usage
                     state.answer(raw)
                     try:
                         output = parse_answer(task, raw)
                     except BadAnswer as exc:
-                        raise state.reject(str(exc)) from None
+                        problem = f"{_CUT_OFF}\n{exc}" if cut_off else str(exc)
+                        raise state.reject(problem) from None
                     state.review(task, output)
         except RetryError:
             log.warning(
@@ -149,6 +151,12 @@ class LLMEngine:
         return messages
 
     def _response_format(self, task: Task, schema: dict[str, Any]) -> dict[str, Any]:
+        """json_schema (strict) or json_object.
+
+        The schema goes to `chat.completions.create` rather than `.parse(response_format=Model)`:
+        `.parse` validates without the canvas in the context and, on a failure, drops the raw
+        answer that the reask loop feeds back; the answer is validated in `parse_answer` instead.
+        """
         if self.json_mode == "object":
             return {"type": "json_object"}
         return {
@@ -158,8 +166,11 @@ class LLMEngine:
 
     async def _call(
         self, messages: list[dict[str, str]], task: Task, schema: dict[str, Any]
-    ) -> tuple[str | None, Usage]:
-        """One chat completion (the SDK retries transport faults inside it)."""
+    ) -> tuple[str | None, bool, Usage]:
+        """One chat completion: (content, cut off at the token limit, usage).
+
+        The SDK retries transport faults inside this call.
+        """
         client = await self._clients.get()
         try:
             completion = await client.chat.completions.create(
@@ -178,12 +189,11 @@ class LLMEngine:
                 completion_tokens=completion.usage.completion_tokens or 0,
             )
         if not completion.choices:
-            return None, usage
+            return None, False, usage
         choice = completion.choices[0]
-        content = choice.message.content
-        if choice.finish_reason == "length" and content:
-            log.info("task %s: answer cut off at the token limit", task.item_id)
-        return content, usage
+        # A refusal (structured outputs) has no content; keep its words as the answer shown.
+        content = choice.message.content or getattr(choice.message, "refusal", None)
+        return content, choice.finish_reason == "length", usage
 
 
 @dataclass(frozen=True)
