@@ -103,4 +103,3 @@ def test_environment_wins_over_the_secrets_file(tmp_path):
     s = load_settings(env={"CC_MODEL": "from-env"}, secrets_file=secrets)
     assert s.cc_model == "from-env"
     assert s.cc_provider == "moonshot"
-
