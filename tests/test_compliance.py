@@ -1,0 +1,311 @@
+"""The compliance checker's behaviour: offsets, channels, canvas evidence, items, the lexicon."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from pipelines.canvas import Canvas, Channel, load_canvas
+from pipelines.compliance import (
+    annotate,
+    has_errors,
+    load_lexicon,
+    read_lexicon,
+    scan_item,
+    scan_package,
+    scan_text,
+)
+from pipelines.compliance.lexicon import LEXICON_PATH, trie_pattern
+from pipelines.compliance.scanner import NO_CANVAS_NOTE
+from pipelines.content import ChannelVariant, Fabe, Post, SellingPoints
+from pipelines.errors import PlaybookError
+from tests.conftest import EXAMPLES
+
+
+def spans(text: str, **kwargs) -> list[tuple[str, str]]:
+    return [(f.span, f.severity) for f in scan_text(text, **kwargs)]
+
+
+# --- offsets point into the original text ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("今天全 网 最 低，快来", "全 网 最 低"),
+        ("今天全\u3000网最低，快来", "全\u3000网最低"),
+        ("今天全\u200b网最低，快来", "全\u200b网最低"),
+        ("今天全*网*最*低，快来", "全*网*最*低"),
+        ("ｎｏ．１好物", "ｎｏ．１"),
+        ("Top 1 好物", "Top 1"),
+        ("絕對新鮮", "絕對"),
+        ("上一行没问题\n下一行 全网 最低价", "全网 最低价"),
+    ],
+)
+def test_a_variant_is_found_and_its_span_is_the_original_text(text: str, span: str) -> None:
+    (finding,) = scan_text(text)
+    assert text[finding.start : finding.end] == finding.span == span
+    assert finding.severity == "error"
+
+
+def test_findings_come_in_text_order_with_their_field() -> None:
+    findings = scan_text("独家配方，全网最低价，绝对新鲜", field="body")
+    assert [f.span for f in findings] == ["独家", "全网最低价", "绝对"]
+    assert {f.field for f in findings} == {"body"}
+    assert all(f.rule.startswith("《广告法》第九条") and f.why and f.suggestion for f in findings)
+
+
+def test_a_known_replacement_is_suggested() -> None:
+    (finding,) = scan_text("全网最低价")
+    assert finding.suggestion == "把「全网最低价」改为「本周活动价」"
+
+
+# --- context: negation, dates, self-comparison -----------------------------------------------
+
+
+def test_a_negated_share_condition_is_not_reported() -> None:
+    assert scan_text("抽奖不以转发、集赞为条件") == []
+    assert spans("抽奖以集赞为条件") == [("集赞", "error")]
+
+
+def test_price_urgency_with_a_date_is_fine_without_one_it_is_an_error() -> None:
+    assert scan_text("周三24:00截团，之后恢复原价") == []
+    assert spans("随时恢复原价") == [("随时恢复原价", "error")]
+
+
+def test_a_true_self_comparison_is_a_warning_that_says_why() -> None:
+    (finding,) = scan_text("比去年的配方，今年这款最清爽")
+    assert (finding.span, finding.severity) == ("最清", "warning")
+    assert "自家" in finding.why
+    assert spans("今年这款最清爽") == [("最清", "error")]
+
+
+# --- evidence against the canvas -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh() -> Canvas:
+    return load_canvas(EXAMPLES[[p.stem for p in EXAMPLES].index("fresh_groupbuy")])
+
+
+def test_an_unbacked_number_is_a_warning_to_verify_without_a_canvas(fresh: Canvas) -> None:
+    (finding,) = scan_text("已售1000件")
+    assert finding.severity == "warning" and finding.why.endswith(NO_CANVAS_NOTE)
+    assert spans("已售1000件", canvas=fresh) == [("已售1000件", "error")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上周团购复购 126 单",  # the canvas's evidence, word for word
+        "上周复购126单，感谢邻居",  # its number with its unit
+        "库存仅剩200件",  # the canvas's stock
+        "原价59.90元，活动价39.9",  # its prices, however written
+        "限量150份",
+    ],
+)
+def test_numbers_the_canvas_gives_back_the_claim(text: str, fresh: Canvas) -> None:
+    assert scan_text(text, canvas=fresh) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("上周接龙了500单", "500 is in the canvas only as 500g"),
+        ("只剩8份了", "8 is in the canvas only as 8 秒"),
+        ("仅剩3件", "3 is the launch day, a schedule field"),
+        ("好评率100%", "no rating in the canvas"),
+    ],
+)
+def test_a_coincidental_number_does_not_back_a_claim(text: str, why: str, fresh: Canvas) -> None:
+    assert has_errors(scan_text(text, canvas=fresh)), why
+
+
+def test_a_quote_claim_is_backed_when_the_canvas_says_it(fresh: Canvas) -> None:
+    data = fresh.model_dump(mode="json")
+    data["products"][0]["evidence"].append("荣获2025年区农博会金奖")
+    awarded = Canvas.model_validate(data)
+    assert scan_text("荣获2025年区农博会金奖", canvas=awarded) == []
+    assert has_errors(scan_text("荣获2025年市农博会金奖", canvas=awarded))
+
+
+def test_dates_and_clock_times_are_never_evidence(fresh: Canvas) -> None:
+    assert has_errors(scan_text("2026年荣获金奖", canvas=fresh))
+    assert scan_text("12月2日 10:00 开团，库存以下单页为准", canvas=fresh) == []
+
+
+def test_a_trademark_with_a_flagged_word_is_a_warning_naming_the_mark(fresh: Canvas) -> None:
+    data = fresh.model_dump(mode="json")
+    data["brand"]["trademarks"] = ["鲜之最"]
+    marked = Canvas.model_validate(data)
+    (finding,) = scan_text("鲜之最牛肉卷", canvas=marked)
+    assert (finding.span, finding.severity) == ("鲜之最", "warning")
+    assert "注册商标" in finding.why
+    assert spans("鲜之最牛肉卷", canvas=fresh) == [("最牛", "error")]
+
+
+def test_the_canvas_avoid_words_are_errors_reported_once(fresh: Canvas) -> None:
+    assert fresh.avoid_words == ["最便宜", "保证"]
+    findings = scan_text("保证新鲜，最便宜", canvas=fresh)
+    assert [(f.category, f.span) for f in findings] == [
+        ("画布禁用词", "保证"),
+        ("绝对化用语", "最便宜"),
+    ]
+    assert scan_text("保证新鲜") == []
+
+
+# --- channels and items ----------------------------------------------------------------------
+
+
+def test_off_platform_steering_is_only_checked_for_xiaohongshu() -> None:
+    text = "加微信领试用装，扫码进群"
+    assert scan_text(text) == []
+    assert scan_text(text, channel=Channel.GROUP) == []
+    assert [f.span for f in scan_text(text, channel="小红书")] == ["加微信", "扫码", "进群"]
+
+
+def _post(channel: Channel, body: str) -> Post:
+    return Post(
+        id="post-d1-01",
+        day=1,
+        date="2026-11-30",
+        time="10:00",
+        channel=channel,
+        activity_type="店铺产品主推活动",
+        form="图文",
+        goal="转化",
+        title="今晚吃暖锅",
+        body=body,
+    )
+
+
+def test_an_item_is_scanned_field_by_field_with_its_channel() -> None:
+    post = _post(Channel.XIAOHONGSHU, "私信领取优惠，转发集赞再送一份")
+    findings = scan_item(post)
+    assert [(f.field, f.category, f.span) for f in findings] == [
+        ("body", "站外导流", "私信领取"),
+        ("body", "诱导分享", "转发集赞再送"),
+    ]
+    assert [f.span for f in scan_item(_post(Channel.GROUP, post.body))] == ["转发集赞再送"]
+
+
+def test_selling_point_variants_use_their_own_channel() -> None:
+    points = SellingPoints(
+        id="fabe-beef",
+        product_id="beef",
+        product="原切牛肉卷",
+        fabe=[
+            Fabe(feature="整块原切", advantage="不拼接", benefit="放心涮", evidence="附检疫证明")
+        ],
+        scene_line="下班晚，菜市场收摊了",
+        variants=[
+            ChannelVariant(channel=Channel.GROUP, persona="宝妈", body="加微信下单"),
+            ChannelVariant(channel=Channel.XIAOHONGSHU, persona="白领", body="加微信下单"),
+        ],
+    )
+    assert [f.field for f in scan_item(points)] == ["variants[1].body"]
+
+
+def test_annotate_fills_in_the_findings_of_the_same_item() -> None:
+    post = _post(Channel.GROUP, "全网最低价")
+    assert annotate(post) is post
+    assert [f.span for f in post.findings] == ["全网最低价"]
+    assert has_errors(post.findings) and not has_errors([])
+    post.body = "今晚吃暖锅"
+    assert annotate(post).findings == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_week_from_the_template_engine_has_no_error(path: Path) -> None:
+    from pipelines.engines.template import TemplateEngine
+    from pipelines.tasks import generate_week
+
+    package = generate_week(load_canvas(path), TemplateEngine(seed=0))
+    assert package.complete
+    errors = [
+        (item.id, f.field, f.span)
+        for item, fs in scan_package(package)
+        for f in fs
+        if f.severity == "error"
+    ]
+    assert errors == []
+    stored = {item.id: item.findings for item in package.items()}
+    assert stored == {item.id: fs for item, fs in scan_package(package)}
+
+
+# --- the lexicon -----------------------------------------------------------------------------
+
+
+def test_the_trie_pattern_prefers_the_longest_word() -> None:
+    import re
+
+    pattern = re.compile(trie_pattern(["最佳", "最佳食用", "第一", "第一次"]))
+    assert [m.group() for m in pattern.finditer("最佳食用，最佳，第一次，第一")] == [
+        "最佳食用",
+        "最佳",
+        "第一次",
+        "第一",
+    ]
+
+
+def test_the_fast_matcher_finds_exactly_what_the_full_pattern_finds() -> None:
+    lexicon = load_lexicon()
+    words = [t for r in lexicon.rules for t in r.terms] + ["已售100件", "好评率98%", "10:00"]
+    filler = [*"今天的暖锅蔬菜很新鲜，邻居们下单吧。0123456789", "\n"]
+    rng = random.Random(7)
+    text = "".join(
+        rng.choice(words) if rng.random() < 0.2 else rng.choice(filler) for _ in range(5000)
+    )
+    for channel in (None, "小红书"):
+        matcher = lexicon.pattern(channel)
+        fast = [(m.span(), m.lastgroup) for m in matcher.finditer(text)]
+        assert fast == [(m.span(), m.lastgroup) for m in matcher.full.finditer(text)]
+        assert len(fast) > 500
+
+
+def _lexicon_file(tmp_path: Path, extra: str) -> Path:
+    path = tmp_path / "compliance.toml"
+    path.write_text(LEXICON_PATH.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return path
+
+
+BASE_RULE = """
+[[rules]]
+id = "extra"
+kind = "error"
+category = "绝对化用语"
+law = "测试"
+why = "测试"
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (BASE_RULE + 'terms = ["顶级"]\n', "同时出现在规则"),
+        (BASE_RULE + "patterns = ['(最']\n", "正则写错了"),
+        (BASE_RULE + "patterns = ['(最)好']\n", "非捕获组"),
+        (BASE_RULE.replace('kind = "error"', 'kind = "fatal"'), "kind 或 claim"),
+        (BASE_RULE.replace('law = "测试"\n', ""), "缺少字段"),
+        ('\n[[rules]\nid = "x"\n', "TOML 格式错误"),
+    ],
+)
+def test_a_broken_lexicon_names_the_problem(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(PlaybookError, match=message):
+        read_lexicon(_lexicon_file(tmp_path, extra))
+
+
+def test_the_packaged_lexicon_is_consistent() -> None:
+    lexicon = read_lexicon()
+    assert {r.category for r in lexicon.rules} == {
+        "绝对化用语",
+        "虚构数据",
+        "医疗功效",
+        "诱导分享",
+        "站外导流",
+        "虚假紧迫",
+    }
+    assert all(r.law and r.why for r in lexicon.rules)
+    assert all(r.suggestion for r in lexicon.rules if r.kind != "allow")
