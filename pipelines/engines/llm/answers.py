@@ -133,6 +133,9 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
 def _number_posts(task: Task, posts: list[Any]) -> None:
     """Ids `post-d<day>-<NN>` in time order within each day; dates from the canvas's week."""
     days = task.canvas.days
+    for post in posts:  # "3" is as good a day as 3
+        if isinstance(post, dict) and isinstance(post.get("day"), str) and post["day"].isdigit():
+            post["day"] = int(post["day"])
     valid = [p for p in posts if isinstance(p, dict) and isinstance(p.get("day"), int)]
     for post in valid:
         post["findings"] = []
