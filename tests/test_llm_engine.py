@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -371,9 +369,7 @@ def strict_checker(monkeypatch):
             if "全网最低" in text
         ]
 
-    module = types.ModuleType("pipelines.compliance")
-    module.scan_item = scan_item
-    monkeypatch.setitem(sys.modules, "pipelines.compliance", module)
+    monkeypatch.setattr("pipelines.engines.llm.engine.scan_item", scan_item)
 
 
 def test_a_compliance_error_is_fed_back_once_and_the_clean_rewrite_is_used(

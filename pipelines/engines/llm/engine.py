@@ -13,6 +13,7 @@ import openai
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
+from pipelines.compliance import scan_item
 from pipelines.content import Finding, Item, Usage, WeekCalendar
 from pipelines.engines.base import Result, Task
 from pipelines.engines.llm.answers import (
@@ -229,7 +230,7 @@ class _Attempts:
 
     def review(self, task: Task, output: BaseModel) -> None:
         """Compliance errors in the first valid answer are fed back once; later ones are kept."""
-        scanned = [(item, _scan(item, task)) for item in _items(output)]
+        scanned = [(item, scan_item(item, task.canvas)) for item in _items(output)]
         errors = [
             (item.id, f) for item, findings in scanned for f in findings if f.severity == "error"
         ]
@@ -244,14 +245,6 @@ def _items(output: BaseModel) -> list[Item]:
     if isinstance(output, WeekCalendar):
         return list(output.posts)
     return [output] if isinstance(output, Item) else []
-
-
-def _scan(item: Item, task: Task) -> list[Finding]:
-    try:
-        from pipelines.compliance import scan_item
-    except ImportError:  # the checker is optional for the engine
-        return []
-    return scan_item(item, task.canvas)
 
 
 def _compliance_feedback(errors: list[tuple[str, Finding]]) -> str:
