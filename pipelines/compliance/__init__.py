@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from pipelines.canvas import Canvas, Channel
 from pipelines.compliance.lexicon import Lexicon, load_lexicon, read_lexicon
-from pipelines.compliance.scanner import FactsCache, Scan
+from pipelines.compliance.scanner import FactsCache, K, Scan
 from pipelines.content import (
     Finding,
     Item,
@@ -56,20 +56,13 @@ def scan_text(
 
     `channel` switches on channel rules (小红书 off-platform steering); None leaves them off.
     """
-    lexicon = load_lexicon()
-    facts = _FACTS.get(canvas, lexicon) if canvas is not None else None
-    normal = lexicon.normalise(text)
     name = Channel(channel).value if channel is not None else None
-    return Scan(lexicon, normal, text, field=field, facts=facts, channel=name).run()
+    return [f for _, f in _scan({name: [(0, field, text)]}, canvas)]
 
 
 def scan_item(item: Item, canvas: Canvas | None = None) -> list[Finding]:
     """Findings in every text of an item; `field` is the path `iter_texts` gives."""
-    findings: list[Finding] = []
-    for path, text in iter_texts(item):
-        channel = _channel(item, path)
-        findings += scan_text(text, field=path, canvas=canvas, channel=channel)
-    return findings
+    return [f for _, f in _scan_items([item], canvas)]
 
 
 def annotate(item: ItemT, canvas: Canvas | None = None) -> ItemT:
@@ -80,11 +73,39 @@ def annotate(item: ItemT, canvas: Canvas | None = None) -> ItemT:
 
 def scan_package(package: WeekPackage) -> list[tuple[Item, list[Finding]]]:
     """Every item of a week package with its fresh findings, in reading order."""
-    return [(item, scan_item(item, package.canvas)) for item in package.items()]
+    items = list(package.items())
+    per_item: list[list[Finding]] = [[] for _ in items]
+    for index, finding in _scan_items(items, package.canvas):
+        per_item[index].append(finding)
+    return list(zip(items, per_item, strict=True))
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
+
+
+def _scan_items(items: list[Item], canvas: Canvas | None) -> list[tuple[int, Finding]]:
+    """(item index, finding) for every text of the items, one scan per channel."""
+    by_channel: dict[str | None, list[tuple[tuple[int, int], str, str]]] = {}
+    for index, item in enumerate(items):
+        for order, (path, text) in enumerate(iter_texts(item)):
+            channel = _channel(item, path)
+            name = channel.value if channel is not None else None
+            by_channel.setdefault(name, []).append(((index, order), path, text))
+    found = _scan(by_channel, canvas)
+    found.sort(key=lambda pair: (pair[0], pair[1].start))
+    return [(index, finding) for (index, _), finding in found]
+
+
+def _scan(
+    by_channel: dict[str | None, list[tuple[K, str, str]]], canvas: Canvas | None
+) -> list[tuple[K, Finding]]:
+    lexicon = load_lexicon()
+    facts = _FACTS.get(canvas, lexicon) if canvas is not None else None
+    found: list[tuple[K, Finding]] = []
+    for channel, texts in by_channel.items():
+        found += Scan(lexicon, texts, facts=facts, channel=channel).run()
+    return found
 
 
 def _channel(item: Item, path: str) -> Channel | None:

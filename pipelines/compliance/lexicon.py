@@ -24,7 +24,7 @@ Kind = Literal["error", "warning", "allow", "exempt"]
 _KINDS = ("error", "warning", "allow", "exempt")
 _CLAIMS = ("", "numbers", "quote")
 _CJK = r"[\u4e00-\u9fff]"
-_CLAUSE = r"[^,!?;。！？；\n]"
+_CLAUSE = r"[^,!?;，。！？；\n]"
 _NUMBER = r"\d+(?:\.\d+)?"
 _BIG = "[十百千万亿]"
 

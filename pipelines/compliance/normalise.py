@@ -1,7 +1,8 @@
 """Text normalisation for matching, with a map back to the original character offsets.
 
-Spaces and decorative marks are dropped (so 「全 网 最 低」 matches), full-width ASCII becomes
-half-width, Latin letters become lower case and listed traditional characters become simplified.
+Spaces and decorative marks are dropped (so 「全 网 最 低」 matches), full-width letters and
+digits become half-width, Latin letters become lower case and listed traditional characters
+become simplified.
 Every kept character maps one-to-one, so only the dropped positions are needed to map back.
 """
 
@@ -18,28 +19,35 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 @dataclass(frozen=True)
 class Normaliser:
-    """A translation table plus the class of characters it deletes."""
+    """What to replace (one character by one) and what to drop, applied by one regex."""
 
-    table: dict[int, int | None]
-    dropped: re.Pattern[str]
+    replace: dict[str, str]  # character → replacement, "" to drop it
+    changed: re.Pattern[str]  # any character in `replace`
+    dropped: re.Pattern[str]  # the characters replaced by ""
 
     @classmethod
     def build(cls, *, strip: str, traditional: str) -> Normaliser:
-        table: dict[int, int | None] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-        table[ord("￥")] = ord("¥")
-        for cp in range(ord("A"), ord("Z") + 1):
-            table[cp] = cp + 32
-        for cp in range(ord("Ａ"), ord("Ｚ") + 1):
-            table[cp] = cp - 0xFEE0 + 32
-        for index in range(0, len(traditional) - 1, 2):
-            table[ord(traditional[index])] = ord(traditional[index + 1])
+        # Full-width digits, letters and the few signs the rules read (％ ＋ ．); full-width
+        # punctuation such as ，！？ stays: the rules name both forms, and it is common enough
+        # that replacing it would dominate the time.
+        replace = {chr(cp): chr(cp - 0xFEE0) for cp in range(0xFF10, 0xFF1A)}
+        replace |= {chr(cp): chr(cp - 0xFEE0 + 32) for cp in range(0xFF21, 0xFF3B)}
+        replace |= {chr(cp): chr(cp - 0xFEE0) for cp in range(0xFF41, 0xFF5B)}
+        replace |= {"％": "%", "＋": "+", "．": ".", "￥": "¥"}
+        replace |= {chr(cp): chr(cp + 32) for cp in range(ord("A"), ord("Z") + 1)}
+        replace |= {traditional[i]: traditional[i + 1] for i in range(0, len(traditional) - 1, 2)}
         removed = _SPACES + _INVISIBLE + strip
-        for char in removed:
-            table[ord(char)] = None
-        return cls(table, re.compile(f"[{re.escape(removed)}]"))
+        replace |= dict.fromkeys(removed, "")
+        return cls(
+            replace,
+            re.compile(f"[{re.escape(''.join(replace))}]"),
+            re.compile(f"[{re.escape(removed)}]"),
+        )
 
     def __call__(self, text: str) -> Normalised:
-        normal = text.translate(self.table)
+        if self.changed.search(text) is None:
+            return Normalised(text, ())
+        normal = self.changed.sub(lambda m: self.replace[m.group()], text)
         if len(normal) == len(text):
             return Normalised(normal, ())
         # shifts[k] = the normalised index at which the k-th dropped character was removed

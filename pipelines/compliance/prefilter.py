@@ -2,9 +2,10 @@
 
 `re` skips ahead quickly only for patterns that begin with a literal or a character class; an
 alternation of ~50 named groups defeats that, and entering every branch at every character of
-a week of text costs tens of milliseconds. `first_chars` reads a parsed pattern for the set of
-characters its matches can start with; `Dispatcher` searches the union of those sets in C and,
-at each candidate, tries only the parts that can start with that character, in their order.
+a week of text costs tens of milliseconds. `prefixes` reads a parsed pattern for the first two
+characters its matches can start with. `Dispatcher` finds candidate positions with one regex
+made of those prefixes (searched in C: most characters of a text are skipped there) and, at a
+candidate, tries only the parts that can start with that character, in their order.
 All patterns are compiled with re.ASCII, so \\d means 0-9 and the sets are exact.
 """
 
@@ -21,56 +22,61 @@ except ImportError:  # pragma: no cover - other Python implementations
 
 _ZERO_WIDTH = ("ASSERT", "ASSERT_NOT", "AT")
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-_MAX_RANGE = 64  # wider classes (all CJK) make a part "wild": tried at every candidate
+_SINGLE = ("LITERAL", "IN", "NOT_LITERAL", "ANY")  # one character each
+_MAX_CLASS = 64  # a wider class (all CJK) stands for "any character" here
+_DEPTH = 2  # characters of prefix used to find candidates
 
 
 class _Unknown(Exception):
     """The pattern uses something the reader does not follow: no filter."""
 
 
-def first_chars(pattern: str) -> frozenset[str] | None:
-    """Every character a match of `pattern` can start with; None when that cannot be told.
+def prefixes(pattern: str) -> frozenset[str] | None:
+    """Strings of up to two characters that every match of `pattern` starts with one of.
 
-    Small classes are expanded; \\d is 0-9 (patterns are compiled with re.ASCII).
+    A one-character prefix means any character (or none) may follow. None: cannot be told.
     """
     if sre_parse is None:
         return None
     try:
-        chars, nullable = _first(sre_parse.parse(pattern, re.ASCII).data)
-    except (_Unknown, AttributeError, TypeError, ValueError):
+        found = _prefixes(list(sre_parse.parse(pattern, re.ASCII).data), _DEPTH)
+    except (_Unknown, AttributeError, TypeError, ValueError, RecursionError):
         return None
-    return None if nullable or not chars else frozenset(chars)
+    return None if "" in found else frozenset(found)
 
 
 class Dispatcher:
-    """An ordered alternation of named parts, matched exactly like `re.compile("|".join(parts))`.
-
-    Each part's first characters are known, so at a position only the parts that can start with
-    that character are tried: a candidate search in C, then one small pattern per character.
-    """
+    """An ordered alternation of named parts, matched exactly like `re.compile("|".join(parts))`."""
 
     def __init__(self, parts: list[tuple[str, str]]) -> None:
         self.parts = parts  # (group name, regex), in priority order
         self.full = _join(parts)
-        firsts = [first_chars(regex) for _, regex in parts]
-        self.wild = [i for i, chars in enumerate(firsts) if chars is None]
+        found = [prefixes(regex) for _, regex in parts]
+        self.starts: re.Pattern[str] | None = None
         self.by_char: dict[str, list[int]] = {}
-        for index, chars in enumerate(firsts):
-            for char in chars or ():
-                self.by_char.setdefault(char, []).append(index)
-        self.starts = (
-            None
-            if self.wild
-            else re.compile("[" + "".join(sorted(map(re.escape, self.by_char))) + "]")
-        )
         self.compiled: dict[str, re.Pattern[str]] = {}
+        if any(p is None for p in found):
+            return
+        followers: dict[str, set[str] | None] = {}  # None: any character may follow
+        for index, strings in enumerate(found):
+            for string in strings or ():
+                first = string[0]
+                if self.by_char.get(first, [None])[-1] != index:
+                    self.by_char.setdefault(first, []).append(index)
+                if len(string) == 1:
+                    followers[first] = None
+                elif followers.setdefault(first, set()) is not None:
+                    followers[first].add(string[1])  # type: ignore[union-attr]
+        branches = [
+            re.escape(first) + ("" if after is None else _class(after))
+            for first, after in sorted(followers.items())
+        ]
+        self.starts = re.compile("|".join(branches), re.ASCII)
 
     def _for(self, char: str) -> re.Pattern[str]:
         pattern = self.compiled.get(char)
         if pattern is None:
-            indexes = sorted(self.by_char[char] + self.wild)
-            pattern = _join([self.parts[i] for i in indexes])
-            self.compiled[char] = pattern
+            pattern = self.compiled[char] = _join([self.parts[i] for i in self.by_char[char]])
         return pattern
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
@@ -94,53 +100,80 @@ def _join(parts: list[tuple[str, str]]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in parts), re.ASCII)
 
 
-def _first(items: list) -> tuple[set[str], bool]:
-    """(first-character class fragments, whether the sequence can match the empty string)."""
-    out: set[str] = set()
+def _class(chars: set[str]) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def _prefixes(items: list, depth: int) -> set[str]:
+    """Prefixes (up to `depth` characters) of what the item sequence can match.
+
+    A prefix shorter than `depth` means the match may end there or continue with anything.
+    """
+    if depth == 0 or not items:
+        return {""}
+    (op, av), rest = items[0], items[1:]
+    name = str(op)
+    if name in _ZERO_WIDTH:
+        return _prefixes(rest, depth)
+    if name in _SINGLE:
+        chars = {chr(av)} if name == "LITERAL" else _charset(av) if name == "IN" else None
+        if chars is None:  # a wide class: fine after the first character, not as the first
+            if depth == _DEPTH:
+                raise _Unknown("a match may start with almost any character")
+            return {""}
+        tails = _prefixes(rest, depth - 1)
+        return {c + tail for c in chars for tail in tails}
+    if name == "BRANCH":
+        return {p for alternative in av[1] for p in _prefixes(list(alternative.data) + rest, depth)}
+    if name == "SUBPATTERN":
+        return _prefixes(list(av[-1].data) + rest, depth)
+    if name in _REPEATS:
+        low, high, sub = av
+        body = list(sub.data)
+        if _nullable(body):
+            raise _Unknown("a repeat that can match nothing")
+        found = _prefixes(rest, depth) if low == 0 else set()
+        if high > 0:
+            again = [(op, (max(low - 1, 0), high - 1, sub))] if high > 1 else []
+            found |= _prefixes(body + again + rest, depth)
+        return found
+    raise _Unknown(name)
+
+
+def _nullable(items: list) -> bool:
     for op, av in items:
         name = str(op)
         if name in _ZERO_WIDTH:
             continue
-        if name == "LITERAL":
-            out.add(chr(av))
-            return out, False
-        if name == "IN":
-            out |= _charset(av)
-            return out, False
+        if name in _SINGLE:
+            return False
         if name == "BRANCH":
-            nullable = False
-            for alternative in av[1]:
-                chars, empty = _first(alternative.data)
-                out |= chars
-                nullable |= empty
-            if not nullable:
-                return out, False
+            if not any(_nullable(list(alt.data)) for alt in av[1]):
+                return False
         elif name == "SUBPATTERN":
-            chars, empty = _first(av[-1].data)
-            out |= chars
-            if not empty:
-                return out, False
+            if not _nullable(list(av[-1].data)):
+                return False
         elif name in _REPEATS:
-            low, _high, sub = av
-            chars, empty = _first(sub.data)
-            out |= chars
-            if low > 0 and not empty:
-                return out, False
+            if av[0] > 0 and not _nullable(list(av[2].data)):
+                return False
         else:
             raise _Unknown(name)
-    return out, True
+    return True
 
 
-def _charset(items: list) -> set[str]:
+def _charset(items: list) -> set[str] | None:
+    """The characters of a class; None when it is negated or too wide to list."""
     out: set[str] = set()
     for op, av in items:
         name = str(op)
         if name == "LITERAL":
             out.add(chr(av))
-        elif name == "RANGE" and av[1] - av[0] <= _MAX_RANGE:
+        elif name == "RANGE":
+            if av[1] - av[0] > _MAX_CLASS:
+                return None
             out.update(chr(c) for c in range(av[0], av[1] + 1))
         elif name == "CATEGORY" and str(av) == "CATEGORY_DIGIT":
             out.update("0123456789")
         else:
-            raise _Unknown(name)
+            return None
     return out

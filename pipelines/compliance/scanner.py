@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import Generic, TypeVar
 
 from pipelines.canvas import Canvas
 from pipelines.compliance.lexicon import Lexicon, Rule
-from pipelines.compliance.normalise import Normalised
 from pipelines.content import Finding, format_price
 
+K = TypeVar("K", bound=Hashable)  # what a scanned text's findings are reported against
 # A number and the character after it: its unit (件, 单, %, g, 万…), or "" at the end.
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)(\D?)", re.ASCII)
 _SENTENCE_END = "。!?;\n！？；"
@@ -100,30 +104,46 @@ class FactsCache:
         return facts
 
 
-class Scan:
-    """One text being scanned: its normalised form, the canvas facts and the findings so far."""
+@dataclass(frozen=True)
+class _Hit:
+    """A finding in the coordinates of the joined original text."""
+
+    begin: int
+    finish: int
+    category: str
+    severity: str
+    rule: str
+    why: str
+    suggestion: str
+
+
+class Scan(Generic[K]):
+    """Texts of one channel scanned together: joined by line breaks, normalised once.
+
+    Each text comes as (key, field, text). No rule matches across a line break, so each finding
+    falls inside one text; it is reported against that text's key, with offsets into the text.
+    """
 
     def __init__(
         self,
         lexicon: Lexicon,
-        normal: Normalised,
-        original: str,
+        texts: Sequence[tuple[K, str, str]],
         *,
-        field: str,
         facts: CanvasFacts | None,
         channel: str | None,
     ) -> None:
         self.lexicon = lexicon
-        self.normal = normal
-        self.text = normal.text
-        self.original = original
-        self.field = field
+        self.keys = [(key, field) for key, field, _ in texts]
+        self.original = "\n".join(text for *_, text in texts)
+        self.starts = list(accumulate((len(t) + 1 for *_, t in texts[:-1]), initial=0))
+        self.normal = lexicon.normalise(self.original)
+        self.text = self.normal.text
         self.facts = facts
         self.channel = channel
-        self.findings: list[Finding] = []
+        self.hits: list[_Hit] = []
         self.marks: list[tuple[int, int]] = []  # registered trademarks in the text
 
-    def run(self) -> list[Finding]:
+    def run(self) -> list[tuple[K, Finding]]:
         marks = self.facts.trademarks if self.facts is not None else None
         if marks is not None:
             self.marks = [m.span() for m in marks.finditer(self.text)]
@@ -131,7 +151,24 @@ class Scan:
             self._judge(self.lexicon.rule_of(match), match.start(), match.end())
         if self.facts is not None and self.facts.avoid is not None:
             self._avoid_words(self.facts.avoid)
-        return sorted(self.findings, key=lambda f: (f.start, f.end))
+        return [self._finding(hit) for hit in sorted(self.hits, key=lambda h: h.begin)]
+
+    def _finding(self, hit: _Hit) -> tuple[K, Finding]:
+        index = bisect_right(self.starts, hit.begin) - 1
+        offset = self.starts[index]
+        key, field = self.keys[index]
+        finding = Finding(
+            category=hit.category,
+            field=field,
+            start=hit.begin - offset,
+            end=hit.finish - offset,
+            span=self.original[hit.begin : hit.finish],
+            severity=hit.severity,
+            rule=hit.rule,
+            why=hit.why,
+            suggestion=hit.suggestion,
+        )
+        return key, finding
 
     # --- one match ----------------------------------------------------------------------------
 
@@ -194,29 +231,27 @@ class Scan:
     def _trademark(self, rule: Rule, start: int, end: int) -> None:
         """A flagged word inside a registered trademark: one warning naming the mark."""
         begin, finish = self.normal.span(start, end)
-        if any(f.start == begin and f.end == finish for f in self.findings):
+        if any(h.begin == begin and h.finish == finish for h in self.hits):
             return
         note = TRADEMARK_NOTE.format(mark=self.original[begin:finish])
         self._add(rule, start, end, "warning", note, TRADEMARK_SUGGESTION)
 
     def _avoid_words(self, avoid: re.Pattern[str]) -> None:
-        taken = [(f.start, f.end) for f in self.findings]
+        taken = [(h.begin, h.finish) for h in self.hits]
         for match in avoid.finditer(self.text):
-            start, end = self.normal.span(*match.span())
-            if any(start < e and s < end for s, e in taken):
+            begin, finish = self.normal.span(*match.span())
+            if any(begin < e and s < finish for s, e in taken):
                 continue
-            span = self.original[start:end]
-            self.findings.append(
-                Finding(
-                    category=AVOID_CATEGORY,
-                    field=self.field,
-                    start=start,
-                    end=end,
-                    span=span,
-                    severity="error",
-                    rule="画布「避免用词」",
-                    why="运营在活动画布里要求不用这个词",
-                    suggestion=f"换一种说法，不用「{span}」",
+            span = self.original[begin:finish]
+            self.hits.append(
+                _Hit(
+                    begin,
+                    finish,
+                    AVOID_CATEGORY,
+                    "error",
+                    "画布「避免用词」",
+                    "运营在活动画布里要求不用这个词",
+                    f"换一种说法，不用「{span}」",
                 )
             )
 
@@ -230,20 +265,8 @@ class Scan:
         suggestion: str | None = None,
     ) -> None:
         begin, finish = self.normal.span(start, end)
-        span = self.original[begin:finish]
         if suggestion is None:
+            span = self.original[begin:finish]
             replacement = rule.replace.get(self.normal.text[start:end])
             suggestion = f"把「{span}」改为「{replacement}」" if replacement else rule.suggestion
-        self.findings.append(
-            Finding(
-                category=rule.category,
-                field=self.field,
-                start=begin,
-                end=finish,
-                span=span,
-                severity=severity,
-                rule=rule.law,
-                why=why,
-                suggestion=suggestion,
-            )
-        )
+        self.hits.append(_Hit(begin, finish, rule.category, severity, rule.law, why, suggestion))
