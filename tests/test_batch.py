@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from week_factory import make_week
 
-from pipelines.batch import Job, collect, generate_one, run_batch
+from pipelines.batch import BatchSummary, Job, collect, generate_one, run_batch
 from pipelines.batch.runner import BATCH_USER, worker_store, write_outputs
 from pipelines.canvas import Canvas
 from pipelines.settings import load_settings
@@ -202,3 +202,20 @@ def test_a_folder_is_read_in_a_stable_order_and_unknown_paths_fail_in_chinese(tm
     inputs = collect([tmp_path / "in", tmp_path / "nowhere.toml"])
     assert [i.canvas.name for i in inputs[:2]] == ["甲", "乙"]
     assert "找不到" in inputs[2].error
+
+
+def test_an_interrupted_parallel_batch_counts_every_canvas_it_stored(
+    tmp_path, canvas, store, settings
+):
+    paths = write_canvases(tmp_path / "in", canvas, [f"门店{i}暖锅周" for i in range(6)])
+    summary = BatchSummary()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(
+            collect(paths), tmp_path / "out", store, settings,
+            concurrency=2, worker=week_worker, on_outcome=StopAfter(1), summary=summary,
+        )  # fmt: skip
+    assert summary.interrupted
+    assert summary.done == len(store.campaigns()) >= 1
+    again = run_batch(collect(paths), tmp_path / "out", store, settings, worker=week_worker)
+    assert (again.skipped, again.done) == (summary.done, 6 - summary.done)
+    assert len(store.campaigns()) == 6

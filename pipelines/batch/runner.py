@@ -125,7 +125,8 @@ def generate_one(job: Job) -> tuple[str, str]:
             concurrency=settings.cc_max_concurrency,
         )
         if package.failures:
-            reasons = "；".join(f"{f.task_id}：{f.message}" for f in package.failures[:3])
+            causes = sorted(package.failures, key=lambda f: f.skipped)  # root causes first
+            reasons = "；".join(f"{f.task_id}：{f.message}" for f in causes[:3])
             return "failed", f"有 {len(package.failures)} 个任务未完成（{reasons}）"
         write_outputs(package, job.folder, base_dir=job.base_dir, posters=job.posters)
         return "ok", worker_store(settings).save_package(package, user=BATCH_USER)
@@ -151,6 +152,13 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _result(future: cf.Future) -> tuple[str, str]:
+    try:
+        return future.result()
+    except cf.process.BrokenProcessPool:
+        return "failed", "生成进程意外退出（可能内存不足或被结束），重跑即可"
+
+
 def _ignore_sigint() -> None:
     # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -166,14 +174,16 @@ def run_batch(
     posters: bool = True,
     on_outcome: Hook | None = None,
     worker: Callable[[Job], tuple[str, str]] = generate_one,
+    summary: BatchSummary | None = None,
 ) -> BatchSummary:
     """Generate every input not already in the store; returns what happened to each.
 
     `worker(job)` returns ("ok", campaign id) or ("failed", reason).
     `on_outcome` is called in this process after each canvas is settled (progress bars; tests
-    use it to interrupt). KeyboardInterrupt stops scheduling, keeps what is stored, re-raises.
+    use it to interrupt). KeyboardInterrupt stops scheduling, lets running canvases finish and
+    counts them, then re-raises; pass your own `summary` to read it afterwards.
     """
-    summary = BatchSummary()
+    summary = summary if summary is not None else BatchSummary()
 
     def settle(outcome: Outcome) -> None:
         summary.outcomes.append(outcome)
@@ -208,15 +218,14 @@ def run_batch(
         )
         jobs.append(job)
 
-    def finish(job: Job, status: str, payload: str) -> None:
+    def outcome(job: Job, status: str, payload: str) -> Outcome:
         if status == "ok":
-            settle(Outcome(job.source, "done", str(job.folder), payload))
-        else:
-            settle(Outcome(job.source, "failed", payload))
+            return Outcome(job.source, "done", str(job.folder), payload)
+        return Outcome(job.source, "failed", payload)
 
     if concurrency <= 1 or len(jobs) <= 1:
         for job in jobs:
-            finish(job, *worker(job))
+            settle(outcome(job, *worker(job)))
         return summary
     store.engine.dispose()  # no open database connection may be copied into a forked worker
     pool = cf.ProcessPoolExecutor(
@@ -224,17 +233,20 @@ def run_batch(
         mp_context=_context(),
         initializer=_ignore_sigint,
     )
+    futures: dict[cf.Future, Job] = {}
+    settled: set[cf.Future] = set()
     try:
         futures = {pool.submit(worker, job): job for job in jobs}
         for future in cf.as_completed(futures):
-            try:
-                status, payload = future.result()
-            except cf.process.BrokenProcessPool:
-                status, payload = "failed", "生成进程意外退出（可能内存不足或被结束），重跑即可"
-            finish(futures[future], status, payload)
+            settled.add(future)
+            settle(outcome(futures[future], *_result(future)))
     except BaseException:
         summary.interrupted = True
         pool.shutdown(wait=True, cancel_futures=True)
+        # Canvases already running were finished and stored by their workers: count them too.
+        for future, job in futures.items():
+            if future not in settled and future.done() and not future.cancelled():
+                summary.outcomes.append(outcome(job, *_result(future)))
         raise
     pool.shutdown()
     return summary

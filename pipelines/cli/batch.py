@@ -75,13 +75,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = collect(args.canvases)
     args.out.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
-    progress = Progress(len(inputs))
     summary = BatchSummary()
-
-    def track(outcome: Outcome, current: BatchSummary) -> None:
-        summary.outcomes = current.outcomes
-        progress(outcome, current)
-
     try:
         run_batch(
             inputs,
@@ -90,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
             settings,
             concurrency=max(1, args.concurrency),
             posters=not args.no_posters,
-            on_outcome=track,
+            on_outcome=Progress(len(inputs)),
+            summary=summary,
         )
     except KeyboardInterrupt:
         print("", file=sys.stderr)
