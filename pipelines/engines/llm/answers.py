@@ -20,6 +20,8 @@ from pipelines.engines.base import OUTPUT_MODELS, Task, TaskKind
 # Filled in by the system, never written by the model.
 _SYSTEM_FIELDS = ("id", "findings")
 _POST_SYSTEM_FIELDS = (*_SYSTEM_FIELDS, "date")
+# What a rewrite of one post keeps from the original (see `Task`).
+_POST_KEPT = {"day", "date", "time", "channel", "product_id", "activity_type", "form", "goal"}
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 
@@ -117,11 +119,7 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
     elif task.kind is TaskKind.CALENDAR and isinstance(data.get("posts"), list):
         _number_posts(task, data["posts"])
     elif task.kind is TaskKind.POST and task.post is not None:
-        kept = task.post.model_dump(
-            mode="json", include={"day", "date", "time", "channel", "product_id"}
-        )
-        kept |= task.post.model_dump(mode="json", include={"activity_type", "form", "goal"})
-        data.update(kept)
+        data.update(task.post.model_dump(mode="json", include=_POST_KEPT))
     elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
         data["post_id"] = task.post.id
     elif task.kind is TaskKind.LIVESTREAM:
