@@ -156,6 +156,14 @@ def test_the_canvas_avoid_words_are_errors_reported_once(fresh: Canvas) -> None:
     assert scan_text("保证新鲜") == []
 
 
+def test_an_avoid_word_is_an_error_even_where_a_rule_only_warns(fresh: Canvas) -> None:
+    data = fresh.model_dump(mode="json")
+    data["avoid_words"] = ["美白"]
+    avoiding = Canvas.model_validate(data)
+    assert spans("提亮美白", canvas=fresh) == [("美白", "warning")]
+    assert sorted(spans("提亮美白", canvas=avoiding)) == [("美白", "error"), ("美白", "warning")]
+
+
 # --- channels and items ----------------------------------------------------------------------
 
 

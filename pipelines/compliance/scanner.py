@@ -237,7 +237,8 @@ class Scan(Generic[K]):
         self._add(rule, start, end, "warning", note, TRADEMARK_SUGGESTION)
 
     def _avoid_words(self, avoid: re.Pattern[str]) -> None:
-        taken = [(h.begin, h.finish) for h in self.hits]
+        # The operator's own list wins over a warning: only an error already covers the words.
+        taken = [(h.begin, h.finish) for h in self.hits if h.severity == "error"]
         for match in avoid.finditer(self.text):
             begin, finish = self.normal.span(*match.span())
             if any(begin < e and s < finish for s, e in taken):
