@@ -9,6 +9,12 @@ from app_pages import common
 CSV = "商品名称,原价,活动价,产品特点,证据,库存\n手工水饺,32,25.9,手工包制；三种馅料,,80\n现磨豆浆,8,,当天现磨,,\n"
 
 
+def load_example(at, stem: str = "fresh_groupbuy") -> None:
+    choice = at.selectbox(key="example_choice")
+    choice.select(next(o for o in choice.options if o.endswith(f"（{stem}）"))).run()
+    next(b for b in at.button if b.label == "载入示例").click().run()
+
+
 def submit(at) -> None:
     next(b for b in at.button if "保存并校验" in b.label).click().run()
 
@@ -23,7 +29,7 @@ def test_the_canvas_page_renders_an_empty_form(app) -> None:
 
 def test_loading_an_example_fills_the_canvas(app) -> None:
     at = app()
-    next(b for b in at.button if b.label == "载入示例").click().run()
+    load_example(at)
     canvas = at.session_state[common.CANVAS]
     assert canvas is not None and canvas.name == "邻里鲜周末团"
     assert at.text_input[0].value == "邻里鲜周末团"
@@ -33,7 +39,7 @@ def test_loading_an_example_fills_the_canvas(app) -> None:
 
 def test_a_bad_value_gets_a_chinese_message_next_to_its_field(app) -> None:
     at = app()
-    next(b for b in at.button if b.label == "载入示例").click().run()
+    load_example(at)
     times = next(t for t in at.text_input if t.label.startswith("秒杀时间"))
     times.set_value("10:00、25:00")
     at.text_input[0].set_value("")
@@ -48,7 +54,7 @@ def test_a_bad_value_gets_a_chinese_message_next_to_its_field(app) -> None:
 
 def test_fixing_the_form_and_saving_updates_the_canvas(app) -> None:
     at = app()
-    next(b for b in at.button if b.label == "载入示例").click().run()
+    load_example(at)
     at.text_input[0].set_value("邻里鲜跨年团")
     submit(at)
     assert not at.error
@@ -74,7 +80,7 @@ def test_a_broken_canvas_file_is_refused_in_chinese(app) -> None:
 
 def test_products_are_imported_from_a_csv_sheet(app) -> None:
     at = app()
-    next(b for b in at.button if b.label == "载入示例").click().run()
+    load_example(at)
     at.file_uploader(key="products_upload").upload("products.csv", CSV.encode(), "text/csv").run()
     canvas = at.session_state[common.CANVAS]
     assert [p.name for p in canvas.products] == ["手工水饺", "现磨豆浆"]
@@ -87,8 +93,18 @@ def test_the_saved_toml_reads_back_as_the_same_canvas(app) -> None:
     from pipelines.canvas import read_canvas_text
 
     at = app()
-    next(b for b in at.button if b.label == "载入示例").click().run()
+    load_example(at)
     canvas = at.session_state[common.CANVAS]
     text = canvas_toml(canvas)
     assert tomllib.loads(text)["name"] == "邻里鲜周末团"
     assert read_canvas_text(text, suffix="toml") == canvas
+
+
+def test_every_example_canvas_loads_without_problems(app) -> None:
+    from app_pages._canvas_io import list_examples
+
+    at = app()
+    for name, path in list_examples().items():
+        load_example(at, path.stem)
+        assert not at.session_state[common.CANVAS_ERRORS], name
+        assert at.session_state[common.CANVAS].name in name

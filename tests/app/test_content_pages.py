@@ -30,7 +30,7 @@ def test_each_content_page_renders_a_generated_week(app, week: WeekPackage, page
 
 def test_the_posters_page_shows_every_poster_image(app, week: WeekPackage) -> None:
     at = app("app_pages/posters.py", canvas=week.canvas, package=week)
-    assert len(at.get("imgs")) == len(week.posters)
+    assert len(at.image) == len(week.posters)
     assert len([b for b in at.selectbox if b.label == "版式"]) == len(week.posters)
 
 

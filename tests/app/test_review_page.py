@@ -180,8 +180,9 @@ def test_regenerating_an_item_adds_a_version_and_keeps_the_old_one(app, engine, 
     assert len(engine.history) == 1  # exactly one engine call
 
 
-def test_a_poster_item_shows_its_rendered_poster(app, campaign, store):
-    key = f"{campaign}/poster-post-d1-02"
+@pytest.mark.parametrize("item_id", ["poster-post-d1-02", "post-d1-02"])
+def test_a_poster_and_its_post_show_the_rendered_poster(app, campaign, store, item_id):
+    key = f"{campaign}/{item_id}"
     at = open_item(app(REVIEW, user=REVIEWER), key)
     assert not at.exception
     assert at.get("image")
