@@ -268,12 +268,21 @@ with text_column, st.container(border=True, height=520):
         common.show_text(value, [f for f in stored.item.findings if f.field == path])
 with side_column:
     common.show_findings(stored.item)
-    if stored.kind == "poster_copy":
-        poster = _poster(stored.key, stored.version, str(store.engine.url))
-        if isinstance(poster, bytes):
-            st.image(poster, width="stretch")
+    # A poster item shows its image; a post that needs a poster shows its poster's image.
+    poster_key = stored.key if stored.kind == "poster_copy" else None
+    if stored.kind == "post" and stored.item.needs_poster:
+        poster_key = f"{campaign_id}/poster-{stored.item_id}"
+    if poster_key is not None:
+        try:
+            version = store.item(poster_key).version
+        except CampaignCanvasError:
+            st.caption("这条帖子的海报文案还没有生成。")
         else:
-            st.caption(common.md_escape(poster))
+            poster = _poster(poster_key, version, str(store.engine.url))
+            if isinstance(poster, bytes):
+                st.image(poster, width="stretch")
+            else:
+                st.caption(common.md_escape(poster))
 
 decide, edit, history, comments = st.tabs(["审核", "修改", "历史版本", "评论"])
 with decide:
