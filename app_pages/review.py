@@ -21,7 +21,7 @@ from pipelines.store import (
     StoredItem,
     VersionConflict,
 )
-from pipelines.store.texts import diff_versions, with_texts
+from pipelines.store.texts import diff_versions, field_label, with_texts
 
 EDIT_BASE = "review_edit_base"  # {item key: the version the open editor started from}
 ERROR = "review_error"  # a Chinese message from the last action, shown once
@@ -264,7 +264,7 @@ st.caption(common.md_escape(" · ".join(meta)))
 text_column, side_column = st.columns([3, 2], gap="large")
 with text_column, st.container(border=True, height=520):
     for path, value in iter_texts(stored.item):
-        st.caption(common.md_escape(path))
+        st.caption(common.md_escape(field_label(path)))
         common.show_text(value, [f for f in stored.item.findings if f.field == path])
 with side_column:
     common.show_findings(stored.item)
@@ -326,7 +326,7 @@ with edit:
         with st.form(f"review.edit.{key}.{base}"):
             for path, value in fields:
                 widget = st.text_area if len(value) > 20 else st.text_input
-                widget(path, value=value, key=f"review.edit.{key}.{base}.{path}")
+                widget(field_label(path), value=value, key=f"review.edit.{key}.{base}.{path}")
             st.form_submit_button(
                 "保存为新版本", icon=":material/save:", on_click=_save_edit,
                 args=(stored, base, fields),

@@ -15,7 +15,7 @@ from pipelines.settings import load_settings
 from pipelines.store import Store, VersionConflict, open_store
 from pipelines.store.repo import Store as StoreClass
 from pipelines.store.schema import SCHEMA_VERSION, item_versions, items, schema_version
-from pipelines.store.texts import diff_versions, with_texts
+from pipelines.store.texts import diff_versions, field_label, with_texts
 
 OPERATOR = User("小王", "operator")
 REVIEWER = User("小蓝", "reviewer")
@@ -314,3 +314,16 @@ def test_the_current_week_carries_edited_items(store, campaign):
     edited = with_texts(store.item(item_key).item, {"body": "改过的文案"})
     store.edit_item(item_key, edited, user=OPERATOR, expected_version=1)
     assert store.week(campaign).item("post-d1-01").body == "改过的文案"
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("body", "文案"),
+        ("fabe[0].feature", "FABE 1 · 属性"),
+        ("acts[1].blocks[0].lines[2].words", "幕 2 · 环节 1 · 台词 3 · 话术"),
+        ("unknown_field", "unknown_field"),
+    ],
+)
+def test_field_paths_read_as_chinese_labels(path, label):
+    assert field_label(path) == label

@@ -51,3 +51,30 @@ def with_texts(item: Item, changes: dict[str, str]) -> Item:
 
 def _steps(path: str) -> list[str | int]:
     return [name if name else int(index) for name, index in _STEP.findall(path)]
+
+
+FIELD_LABELS: dict[str, str] = {
+    "activity_type": "活动类型", "form": "形式", "goal": "目标", "title": "标题", "body": "文案",
+    "headline": "主标题", "subheadline": "副标题", "bullets": "卖点", "price": "价格",
+    "unit": "单位", "note": "价格备注", "urgency": "紧迫感", "cta": "行动号召",
+    "product": "商品", "fabe": "FABE", "feature": "属性", "advantage": "作用",
+    "benefit": "益处", "evidence": "证据", "scene_line": "场景还原", "variants": "渠道文案",
+    "persona": "人群", "acts": "幕", "name": "名称", "blocks": "环节", "on_screen": "画面",
+    "interaction": "互动", "lines": "台词", "speaker": "说话人", "words": "话术",
+    "segments": "单品段落", "steps": "步骤", "contingencies": "应急预案", "situation": "情况",
+    "response": "应对", "review_metrics": "复盘指标", "names": "群名", "rules": "群规",
+    "welcome": "欢迎语", "announcement": "群公告", "keyword_replies": "关键词回复",
+    "keyword": "关键词", "reply": "回复", "private_scripts": "私聊话术", "topic": "主题",
+    "messages": "消息", "step": "步骤", "when": "时间",
+}  # fmt: skip
+
+
+def field_label(path: str) -> str:
+    """A field path in words a reviewer reads: `fabe[0].feature` → `FABE 1 · 属性`."""
+    parts: list[str] = []
+    for name, index in _STEP.findall(path):
+        if name:
+            parts.append(FIELD_LABELS.get(name, name))
+        elif parts:
+            parts[-1] = f"{parts[-1]} {int(index) + 1}"
+    return " · ".join(parts)
