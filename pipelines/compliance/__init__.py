@@ -9,6 +9,10 @@ The lexicon and the rules are data (pipelines/playbook/compliance.toml). Categor
 Known exemptions (第一次, 最佳食用期, the brand's trademarks, self-comparison) are warnings with
 the reason. Evidence claims are checked against the canvas's numbers and words: unbacked ones are
 errors when a canvas is given, warnings ("请核实有据") when not.
+
+Texts of one channel are joined and scanned in one pass (a week package takes a few scans, not
+hundreds). What the checker reads from a canvas is cached per canvas object: canvases are
+replaced, not edited in place, once content is generated from them.
 """
 
 from __future__ import annotations

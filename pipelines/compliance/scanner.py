@@ -1,4 +1,4 @@
-"""Scanning one text: master-pattern matches, then the context rules that refine each match."""
+"""Scanning texts: master-pattern matches, then the context rules that refine each match."""
 
 from __future__ import annotations
 
