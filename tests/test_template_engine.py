@@ -390,6 +390,7 @@ EDGE_CANVASES = {
     },
     "十二个商品、半小时直播": {"products": _many_products(), "burst__livestream_minutes": 30},
     "不预热": {"warmup__days_before": 0, "burst__group_buy": False},
+    "只发朋友圈": {"channels": ["朋友圈"]},
 }
 
 
@@ -410,3 +411,9 @@ def test_an_avoided_word_inside_the_canvas_text_is_dropped_from_the_output():
     canvas = _edited(avoid_words=["原切"])
     week = build(canvas)
     assert all("原切" not in text for _, text in texts(week))
+
+
+def test_a_canvas_without_group_or_moments_gets_a_clear_chinese_error():
+    canvas = _edited(channels=["小红书"])
+    with pytest.raises(EngineError, match="至少要有「社群」或「朋友圈」"):
+        run(TemplateEngine(), Task(TaskKind.CALENDAR, "calendar", canvas))

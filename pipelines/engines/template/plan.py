@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pipelines.canvas import Canvas, Channel, Product, Scene, ThemeKind
 from pipelines.content import Goal, PosterKind
 from pipelines.engines.template.common import rng_for, shift
+from pipelines.errors import EngineError
 from pipelines.playbook import Playbook
 from pipelines.playbook.models import DayPurpose, Slot
 
@@ -44,6 +45,7 @@ class WeekPlan:
     canvas: Canvas
     purposes: dict[int, DayPurpose]
     posts: list[Planned]
+    home: Channel = Channel.GROUP
 
     def __post_init__(self) -> None:
         counts: Counter[int] = Counter()
@@ -125,6 +127,7 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
     guide, phrases = playbook.calendar, playbook.phrases
     burst, channels = canvas.burst, set(canvas.channels)
     purposes = day_purposes(canvas, playbook)
+    home = _home_channel(canvas)
     clock = _Clock()
     posts: list[Planned] = []
     products = canvas.products
@@ -142,7 +145,7 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
         planned = Planned(
             day=day,
             time=time,
-            channel=template.channel,
+            channel=template.channel if template.channel in channels else home,
             slot=template.key,
             activity_type=template.activity_type,
             form=template.form,
@@ -155,7 +158,8 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
 
     def flexible(key: str, day: int, product: Product | None = None, **extra) -> Planned:
         slot = guide.slot(key)
-        return add(slot, day, clock.take(day, slot.channel, list(slot.times)), product, **extra)
+        channel = slot.channel if slot.channel in channels else home
+        return add(slot, day, clock.take(day, channel, list(slot.times)), product, **extra)
 
     launch_slot = guide.slot("launch")
     flash_slot = guide.slot("flash")
@@ -183,7 +187,7 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
         if not is_launch and times:
             times = [times[(day - 1) % len(times)]]
         for index, time in enumerate(times):
-            clock.take(day, Channel.GROUP, [time])
+            clock.take(day, home, [time])
             if is_launch and index == 0:
                 step = "T-0开团" if burst.group_buy else ""
                 kind = "launch" if burst.group_buy else "flash"
@@ -198,7 +202,7 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
                 add(flash_slot, day, time, product, activity_type=flash_type)
         if is_launch and burst.group_buy:
             for step, offset in (("T-10分钟倒计时", -10), ("T+30分钟播报", 30)):
-                time = clock.take(day, Channel.GROUP, [shift(launch_time, offset)])
+                time = clock.take(day, home, [shift(launch_time, offset)])
                 add(
                     launch_slot,
                     day,
@@ -208,7 +212,7 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
                     activity_type=festive,
                     goal="促活" if offset < 0 else "转化",
                 )
-            time = clock.take(day, Channel.GROUP, ["20:30", "20:00"])
+            time = clock.take(day, home, ["20:30", "20:00"])
             add(launch_slot, day, time, None, choice="结束战绩", activity_type=festive, goal="复购")
         if day == burst.livestream_day:
             if Channel.LIVESTREAM in channels:
@@ -265,10 +269,10 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
         if Channel.XIAOHONGSHU in channels:
             flexible("note", day, next(seed_cycle), choice=str(notes[day - 1]))
 
-    _feature_everyone(posts, products, clock, guide)
+    _feature_everyone(posts, products, clock, guide, home)
     _one_poster_a_day(posts)
     posts.sort(key=lambda p: p.sort_key)
-    return WeekPlan(canvas=canvas, purposes=purposes, posts=posts)
+    return WeekPlan(canvas=canvas, purposes=purposes, posts=posts, home=home)
 
 
 _PRODUCT_KEYS = (
@@ -286,6 +290,16 @@ def _needs_product(template: str) -> bool:
     return any(f"{{{key}}}" in template for key in _PRODUCT_KEYS)
 
 
+def _home_channel(canvas: Canvas) -> Channel:
+    """Where the group slots go: the group itself, or the persona's 朋友圈 when there is none."""
+    for channel in (Channel.GROUP, Channel.MOMENTS):
+        if channel in canvas.channels:
+            return channel
+    raise EngineError(
+        "模板引擎按社群节奏排一周内容，画布的渠道里至少要有「社群」或「朋友圈」，请在渠道里加上其中一个"
+    )
+
+
 def _moments_kinds(guide, count: int, rng) -> list[str]:
     """Kinds for `count` 朋友圈 posts in the playbook's balance (largest remainder)."""
     exact = {m.kind: m.share * count / 100 for m in guide.moments_balance}
@@ -299,19 +313,21 @@ def _moments_kinds(guide, count: int, rng) -> list[str]:
     return kinds
 
 
-def _feature_everyone(posts: list[Planned], products: list[Product], clock, guide) -> None:
+def _feature_everyone(
+    posts: list[Planned], products: list[Product], clock, guide, home: Channel
+) -> None:
     """Products the rhythm did not reach get an extra seeding post on the quietest days."""
     featured = {p.product_id for p in posts}
     missing = [p for p in products if p.id not in featured]
     slot = guide.slot("seeding")
     for index, product in enumerate(missing):
         day = index % 7 + 1
-        time = clock.take(day, slot.channel, ["16:30", "17:00", "17:30"])
+        time = clock.take(day, home, ["16:30", "17:00", "17:30"])
         posts.append(
             Planned(
                 day=day,
                 time=time,
-                channel=slot.channel,
+                channel=home,
                 slot=slot.key,
                 activity_type=slot.activity_type,
                 form=slot.form,

@@ -100,7 +100,7 @@ class PostWriter:
         lines = []
         for other in self.plan.on_day(day):
             label = _SCHEDULE_LABEL.get(other.slot)
-            if label is None or other.slot in skip or other.channel != "社群":
+            if label is None or other.slot in skip or other.channel != self.plan.home:
                 continue
             product = self.w.canvas.product(other.product_id).name if other.product_id else ""
             text = label.format(product=product, choice=self._label(other.choice))
