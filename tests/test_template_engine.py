@@ -27,6 +27,7 @@ from pipelines.content import (
 )
 from pipelines.engines.base import Engine, Task, TaskKind
 from pipelines.engines.template import VERSION, TemplateEngine
+from pipelines.engines.template.common import clip
 from pipelines.engines.template.plan import plan_week
 from pipelines.errors import EngineError
 from pipelines.playbook import load_playbook
@@ -417,3 +418,17 @@ def test_a_canvas_without_group_or_moments_gets_a_clear_chinese_error():
     canvas = _edited(channels=["小红书"])
     with pytest.raises(EngineError, match="至少要有「社群」或「朋友圈」"):
         run(TemplateEngine(), Task(TaskKind.CALENDAR, "calendar", canvas))
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("短句", 10, "短句"),
+        ("第一段话，第二段话比较长", 8, "第一段话"),
+        ("原价只要39.9元的好东西", 7, "原价只要"),
+        ("原价只要39.9元的好东西", 8, "原价只要39.9"),
+        ("满300减50的活动", 6, "满300减"),
+    ],
+)
+def test_clipping_prefers_clause_breaks_and_never_splits_a_number(text, limit, expected):
+    assert clip(text, limit) == expected

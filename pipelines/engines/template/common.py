@@ -24,6 +24,7 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 # Used only when a persona lists no pain point: a need every shopper has, with no claim in it.
 FALLBACK_PAIN = "挑东西费时间，又怕买错"
 _BREAKS = "，。；、！？,;!? "
+_IN_NUMBER = re.compile(r"[\d.][\d.]")  # a digit run continuing across the cut
 
 
 def rng_for(seed: int, *parts: object) -> random.Random:
@@ -38,7 +39,11 @@ def clip(value: str, limit: int) -> str:
         return value
     head = value[:limit]
     cut = max(head.rfind(ch) for ch in _BREAKS)
-    return (head[:cut] if cut >= limit // 2 else head).rstrip(_BREAKS)
+    head = head[:cut] if cut >= limit // 2 else head
+    # Never split a number: "39.9" cut to "39." would be a price the canvas never gave.
+    while head and _IN_NUMBER.match(value, len(head) - 1):
+        head = head[:-1]
+    return head.rstrip(_BREAKS)
 
 
 def price_text(value: Decimal) -> str:
