@@ -18,6 +18,7 @@ from pipelines.compliance import (
     scan_text,
 )
 from pipelines.compliance.lexicon import LEXICON_PATH, trie_pattern
+from pipelines.compliance.prefilter import Dispatcher, prefixes
 from pipelines.compliance.scanner import NO_CANVAS_NOTE
 from pipelines.content import ChannelVariant, Fabe, Post, SellingPoints
 from pipelines.errors import PlaybookError
@@ -260,7 +261,9 @@ def test_the_trie_pattern_prefers_the_longest_word() -> None:
 
 def test_the_fast_matcher_finds_exactly_what_the_full_pattern_finds() -> None:
     lexicon = load_lexicon()
-    words = [t for r in lexicon.rules for t in r.terms] + ["已售100件", "好评率98%", "10:00"]
+    claims = ["已售100件", "好评率98%", "10:00", "13812345678", "No.1", "top10", "98%的顾客都选择"]
+    claims += ["3000位宝妈都在买", "转发3个群即可领", "上万人都在买", "限量50份", "原价99", "加v"]
+    words = [t for r in lexicon.rules for t in r.terms] + claims
     filler = [*"今天的暖锅蔬菜很新鲜，邻居们下单吧。0123456789", "\n"]
     rng = random.Random(7)
     text = "".join(
@@ -271,6 +274,15 @@ def test_the_fast_matcher_finds_exactly_what_the_full_pattern_finds() -> None:
         fast = [(m.span(), m.lastgroup) for m in matcher.finditer(text)]
         assert fast == [(m.span(), m.lastgroup) for m in matcher.full.finditer(text)]
         assert len(fast) > 500
+
+
+def test_a_part_that_may_start_anywhere_falls_back_to_the_plain_pattern() -> None:
+    matcher = Dispatcher([("a", "最[好佳]"), ("b", ".好")])
+    assert matcher.starts is None
+    assert [m.group() for m in matcher.finditer("最好，很好")] == ["最好", "很好"]
+    assert prefixes("最[好佳]|第一") == {"最好", "最佳", "第一"}
+    assert prefixes(r"(?<![a-z])no\.?\d") == {"no"}
+    assert prefixes("a?") is None
 
 
 def _lexicon_file(tmp_path: Path, extra: str) -> Path:
