@@ -402,6 +402,10 @@ def test_unusual_canvases_still_get_a_valid_honest_week(changes):
     for item in week.items():
         type(item).model_validate(item.model_dump(), context={"canvas": canvas})
     assert len(week.posters) <= 8
+    plan = plan_week(canvas, load_playbook(), 0)
+    assert [p.day for p in plan.posts if p.choice in ("T-0开团", "launch")] == [
+        canvas.burst.launch_day
+    ]
     allowed = canvas_numbers(canvas)
     for where, text in texts(week):
         invented = [n for n in numbers_in(CLOCK_OR_DATE.sub("", text)) if n not in allowed]

@@ -123,156 +123,159 @@ class _Clock:
 
 
 def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
-    rng = rng_for(seed, "plan")
-    guide, phrases = playbook.calendar, playbook.phrases
-    burst, channels = canvas.burst, set(canvas.channels)
-    purposes = day_purposes(canvas, playbook)
-    home = _home_channel(canvas)
-    clock = _Clock()
-    posts: list[Planned] = []
-    products = canvas.products
-    promo = [p for p in products if p.promo_price is not None] or products
-    seed_cycle = itertools.cycle(products)
-    flash_cycle = itertools.cycle(promo)
-    extra_cycle = itertools.cycle(products[1:] + products[:1])
-    main = promo[0]
-    festive = "会员日活动" if canvas.theme.kind == ThemeKind.MEMBER_DAY else "本周IP活动"
-    mall = Scene.MALL_GROUP in canvas.scenes
+    """Lay out the week: fixed times first (秒杀, 开团, 直播), then the daily rhythm."""
+    planner = _Planner(canvas, playbook, rng_for(seed, "plan"))
+    for day in range(1, 8):
+        planner.fixed_times(day)
+        planner.rhythm(day)
+    posts = planner.posts
+    _feature_everyone(posts, canvas.products, planner.clock, playbook.calendar, planner.home)
+    _one_poster_a_day(posts)
+    posts.sort(key=lambda p: p.sort_key)
+    return WeekPlan(canvas=canvas, purposes=planner.purposes, posts=posts, home=planner.home)
 
-    def add(
-        template: Slot, day: int, time: str, product: Product | None = None, **extra
-    ) -> Planned:
+
+class _Planner:
+    """The state of one week being laid out: the clock, the rotations, the unused templates."""
+
+    def __init__(self, canvas: Canvas, playbook: Playbook, rng) -> None:
+        self.canvas, self.rng = canvas, rng
+        self.guide, self.phrases = playbook.calendar, playbook.phrases
+        self.burst, self.channels = canvas.burst, set(canvas.channels)
+        self.purposes = day_purposes(canvas, playbook)
+        self.home = _home_channel(canvas)
+        self.clock = _Clock()
+        self.posts: list[Planned] = []
+        products = canvas.products
+        self.promo = [p for p in products if p.promo_price is not None] or products
+        self.seed_cycle = itertools.cycle(products)
+        self.flash_cycle = itertools.cycle(self.promo)
+        self.extra_cycle = itertools.cycle(products[1:] + products[:1])
+        self.main = self.promo[0]
+        member_day = canvas.theme.kind == ThemeKind.MEMBER_DAY
+        self.festive = "会员日活动" if member_day else "本周IP活动"
+        flash_type = self.guide.slot("flash").activity_type
+        self.flash_type = "爆款特卖" if Scene.MALL_GROUP in canvas.scenes else flash_type
+        self.topics = list(self.phrases.topics)
+        rng.shuffle(self.topics)
+        self.notes = list(range(len(self.phrases.notes)))
+        rng.shuffle(self.notes)
+        with_moments = Channel.MOMENTS in self.channels
+        self.moment_kinds = _moments_kinds(self.guide, 7 * 2, rng) if with_moments else []
+        self.moment_pool: dict[str, list[int]] = {}
+        for share in self.guide.moments_balance:  # a list, not a set: a stable draw order
+            indices = [i for i, m in enumerate(self.phrases.moments) if m.kind == share.kind]
+            self.moment_pool[share.kind] = rng.sample(indices, k=len(indices))
+        self.warm = warmup_days(canvas)
+        self.methods = list(canvas.warmup.methods)
+        if self.burst.group_buy and "预告" in self.methods:
+            self.methods.remove("预告")  # the T-1 preview of the launch timeline says it
+        times = self.burst.flash_sale_times
+        self.launch_time = times[0] if times else "10:00"
+
+    def add(self, template: Slot, day: int, time: str, product: Product | None = None, **extra):
+        channel = template.channel if template.channel in self.channels else self.home
         planned = Planned(
             day=day,
             time=time,
-            channel=template.channel if template.channel in channels else home,
+            channel=channel,
             slot=template.key,
             activity_type=template.activity_type,
             form=template.form,
             goal=template.goal,
             product_id=product.id if product else None,
         )
-        planned = replace(planned, **extra)
-        posts.append(planned)
-        return planned
+        self.posts.append(replace(planned, **extra))
 
-    def flexible(key: str, day: int, product: Product | None = None, **extra) -> Planned:
-        slot = guide.slot(key)
-        channel = slot.channel if slot.channel in channels else home
-        return add(slot, day, clock.take(day, channel, list(slot.times)), product, **extra)
+    def flexible(self, key: str, day: int, product: Product | None = None, **extra) -> None:
+        slot = self.guide.slot(key)
+        channel = slot.channel if slot.channel in self.channels else self.home
+        self.add(slot, day, self.clock.take(day, channel, list(slot.times)), product, **extra)
 
-    launch_slot = guide.slot("launch")
-    flash_slot = guide.slot("flash")
-    flash_type = "爆款特卖" if mall else flash_slot.activity_type
-    topics = list(phrases.topics)
-    rng.shuffle(topics)
-    notes = list(range(len(phrases.notes)))
-    rng.shuffle(notes)
-    moment_kinds = _moments_kinds(guide, 7 * 2, rng) if Channel.MOMENTS in channels else []
-    moment_pool = {}
-    for share in guide.moments_balance:  # a list, not a set: the draw order must be stable
-        indices = [i for i, m in enumerate(phrases.moments) if m.kind == share.kind]
-        moment_pool[share.kind] = rng.sample(indices, k=len(indices))
-    warm = warmup_days(canvas)
-    methods = list(canvas.warmup.methods)
-    if burst.group_buy and "预告" in methods:
-        methods.remove("预告")  # the T-1 preview of the launch timeline says it
-    launch_time = burst.flash_sale_times[0] if burst.flash_sale_times else "10:00"
-
-    for day in range(1, 8):
-        key = purposes[day]
+    def fixed_times(self, day: int) -> None:
+        """Flash sales at the canvas's times, the launch timeline, the show."""
+        burst, home, main = self.burst, self.home, self.main
         is_launch = day == burst.launch_day
-        # Fixed times first: flash sales, the launch timeline, the show.
-        times = list(burst.flash_sale_times)
+        # With no fixed flash-sale times the launch still happens, at the default hour.
+        times = list(burst.flash_sale_times) or ([self.launch_time] if is_launch else [])
         if not is_launch and times:
             times = [times[(day - 1) % len(times)]]
+        flash = self.guide.slot("flash")
+        launch = self.guide.slot("launch")
         for index, time in enumerate(times):
-            clock.take(day, home, [time])
+            self.clock.take(day, home, [time])
             if is_launch and index == 0:
-                step = "T-0开团" if burst.group_buy else ""
-                kind = "launch" if burst.group_buy else "flash"
-                slot = launch_slot if burst.group_buy else flash_slot
-                add(
-                    slot, day, time, main, slot=kind, choice=step or "launch", activity_type=festive
-                )
-            else:
-                product = next(flash_cycle)
-                if is_launch and product is main and len(promo) > 1:
-                    product = next(flash_cycle)  # the launch already features the main product
-                add(flash_slot, day, time, product, activity_type=flash_type)
+                slot = launch if burst.group_buy else flash
+                choice = "T-0开团" if burst.group_buy else "launch"
+                self.add(slot, day, time, main, choice=choice, activity_type=self.festive)
+                continue
+            product = next(self.flash_cycle)
+            if is_launch and product is main and len(self.promo) > 1:
+                product = next(self.flash_cycle)  # the launch already features the main product
+            self.add(flash, day, time, product, activity_type=self.flash_type)
         if is_launch and burst.group_buy:
             for step, offset in (("T-10分钟倒计时", -10), ("T+30分钟播报", 30)):
-                time = clock.take(day, home, [shift(launch_time, offset)])
-                add(
-                    launch_slot,
-                    day,
-                    time,
-                    main,
-                    choice=step,
-                    activity_type=festive,
-                    goal="促活" if offset < 0 else "转化",
+                time = self.clock.take(day, home, [shift(self.launch_time, offset)])
+                goal = "促活" if offset < 0 else "转化"
+                self.add(
+                    launch, day, time, main, choice=step, activity_type=self.festive, goal=goal
                 )
-            time = clock.take(day, home, ["20:30", "20:00"])
-            add(launch_slot, day, time, None, choice="结束战绩", activity_type=festive, goal="复购")
+            time = self.clock.take(day, home, ["20:30", "20:00"])
+            self.add(
+                launch, day, time, None, choice="结束战绩", activity_type=self.festive, goal="复购"
+            )
         if day == burst.livestream_day:
-            if Channel.LIVESTREAM in channels:
-                slot = guide.slot("live")
-                add(slot, day, clock.take(day, slot.channel, [burst.livestream_time]), main)
-            flexible("live_preview", day, main, choice="reminder", goal="转化")
+            if Channel.LIVESTREAM in self.channels:
+                live = self.guide.slot("live")
+                time = self.clock.take(day, live.channel, [burst.livestream_time])
+                self.add(live, day, time, main)
+            self.flexible("live_preview", day, main, choice="reminder", goal="转化")
         if burst.livestream_day and day == burst.livestream_day - 1:
-            flexible("live_preview", day, main, choice="preview")
-        # The daily rhythm.
-        flexible("morning", day, goal="拉新" if key.key == "welcome" else "促活")
-        if key.key == "welcome":
-            flexible("warmup", day, choice="invite", goal="裂变", activity_type="日常品牌活动")
-        if not is_launch:
-            flexible("seeding", day, next(seed_cycle))
-        topic = next(t for t in topics if t.key != "share_photo" or day > burst.launch_day)
-        topics.remove(topic)
-        needs = _needs_product(topic.body)
-        flexible("topic", day, next(extra_cycle) if needs else None, choice=topic.key)
-        if day in warm:
-            if burst.group_buy and day == burst.launch_day - 1:
-                flexible(
-                    "warmup", day, main, slot="launch", choice="T-1天预告", activity_type=festive
-                )
-            todays = methods[warm.index(day) :: len(warm)]
-            for method in todays:
-                uses_product = _needs_product("".join(phrases.warmup[method]))
-                flexible("warmup", day, main if uses_product else None, choice=method)
-        if burst.group_buy and day == burst.launch_day + 1:
-            flexible(
-                "seeding",
-                day,
-                main,
-                slot="launch",
-                choice="售后跟进",
-                goal="复购",
-                activity_type=festive,
-                form="常规性短消息",
-            )
-        flexible("evening", day)
-        for _ in range(2 if moment_kinds else 0):
-            kind = moment_kinds.pop()
-            share = next(m for m in guide.moments_balance if m.kind == kind)
-            index = moment_pool[kind].pop()
-            body = phrases.moments[index].body
-            needs = _needs_product(body)
-            flexible(
-                "moments",
-                day,
-                next(extra_cycle) if needs else None,
-                choice=str(index),
-                activity_type=share.activity_type,
-                goal=share.goal,
-            )
-        if Channel.XIAOHONGSHU in channels:
-            flexible("note", day, next(seed_cycle), choice=str(notes[day - 1]))
+            self.flexible("live_preview", day, main, choice="preview")
 
-    _feature_everyone(posts, products, clock, guide, home)
-    _one_poster_a_day(posts)
-    posts.sort(key=lambda p: p.sort_key)
-    return WeekPlan(canvas=canvas, purposes=purposes, posts=posts, home=home)
+    def rhythm(self, day: int) -> None:
+        """The everyday slots, the warm-up, the after-sale note, 朋友圈 and 小红书."""
+        burst, main, purpose = self.burst, self.main, self.purposes[day].key
+        self.flexible("morning", day, goal="拉新" if purpose == "welcome" else "促活")
+        if purpose == "welcome":
+            self.flexible("warmup", day, choice="invite", goal="裂变", activity_type="日常品牌活动")
+        if day != burst.launch_day:
+            self.flexible("seeding", day, next(self.seed_cycle))
+        topic = next(t for t in self.topics if t.key != "share_photo" or day > burst.launch_day)
+        self.topics.remove(topic)
+        product = next(self.extra_cycle) if _needs_product(topic.body) else None
+        self.flexible("topic", day, product, choice=topic.key)
+        if day in self.warm:
+            if burst.group_buy and day == burst.launch_day - 1:
+                self.flexible(
+                    "warmup",
+                    day,
+                    main,
+                    slot="launch",
+                    choice="T-1天预告",
+                    activity_type=self.festive,
+                )
+            for method in self.methods[self.warm.index(day) :: len(self.warm)]:
+                uses_product = _needs_product("".join(self.phrases.warmup[method]))
+                self.flexible("warmup", day, main if uses_product else None, choice=method)
+        if burst.group_buy and day == burst.launch_day + 1:
+            self.flexible(
+                "seeding", day, main, slot="launch", choice="售后跟进", goal="复购",
+                activity_type=self.festive, form="常规性短消息",
+            )  # fmt: skip
+        self.flexible("evening", day)
+        for _ in range(2 if self.moment_kinds else 0):
+            kind = self.moment_kinds.pop()
+            share = next(m for m in self.guide.moments_balance if m.kind == kind)
+            index = self.moment_pool[kind].pop()
+            body = self.phrases.moments[index].body
+            product = next(self.extra_cycle) if _needs_product(body) else None
+            self.flexible(
+                "moments", day, product, choice=str(index),
+                activity_type=share.activity_type, goal=share.goal,
+            )  # fmt: skip
+        if Channel.XIAOHONGSHU in self.channels:
+            self.flexible("note", day, next(self.seed_cycle), choice=str(self.notes[day - 1]))
 
 
 _PRODUCT_KEYS = (
