@@ -283,6 +283,7 @@ def test_a_part_that_may_start_anywhere_falls_back_to_the_plain_pattern() -> Non
     assert prefixes("最[好佳]|第一") == {"最好", "最佳", "第一"}
     assert prefixes(r"(?<![a-z])no\.?\d") == {"no"}
     assert prefixes("a?") is None
+    assert list(Dispatcher([]).finditer("全网最低")) == []
 
 
 def _lexicon_file(tmp_path: Path, extra: str) -> Path:
@@ -310,6 +311,7 @@ why = "测试"
         (BASE_RULE.replace('kind = "error"', 'kind = "fatal"'), "kind 或 claim"),
         (BASE_RULE.replace('law = "测试"\n', ""), "缺少字段"),
         ('\n[[rules]\nid = "x"\n', "TOML 格式错误"),
+        (BASE_RULE + 'terms = ["  "]\n', "空词"),
     ],
 )
 def test_a_broken_lexicon_names_the_problem(tmp_path: Path, extra: str, message: str) -> None:

@@ -83,6 +83,7 @@ class Lexicon:
         )
         self.rules = [self._rule(raw) for raw in data.get("rules", [])]
         self._by_channel: dict[str | None, prefilter.Dispatcher] = {}
+        self._by_active: dict[tuple[int, ...], prefilter.Dispatcher] = {}
         self.by_id = {rule.id: rule for rule in self.rules}
         if len(self.by_id) != len(self.rules):
             raise PlaybookError("合规词库 compliance.toml 里有重复的规则 id")
@@ -118,6 +119,8 @@ class Lexicon:
             )
         except KeyError as exc:
             raise PlaybookError(f"合规规则 {name} 缺少字段 {exc.args[0]}") from None
+        if "" in rule.terms:
+            raise PlaybookError(f"合规规则 {name} 里有空词（只有空格或装饰符）")
         if rule.kind not in _KINDS or rule.claim not in _CLAIMS:
             raise PlaybookError(f"合规规则 {name} 的 kind 或 claim 取值不对")
         for pattern in rule.patterns + rule.fallback:
@@ -139,10 +142,11 @@ class Lexicon:
         matcher = self._by_channel.get(channel)
         if matcher is None:
             active = tuple(i for i, r in enumerate(self.rules) if r.applies_to(channel))
-            matcher = self._by_channel[channel] = self._matcher(active)
+            # Channels with the same rules (社群, 朋友圈…) share one matcher.
+            matcher = self._by_active.get(active) or self._matcher(active)
+            self._by_active[active] = self._by_channel[channel] = matcher
         return matcher
 
-    @functools.cache  # noqa: B019 - one lexicon per process, kept for its lifetime
     def _matcher(self, active: tuple[int, ...]) -> prefilter.Dispatcher:
         rules = [(i, self.rules[i]) for i in active]
         parts = [(f"p{i}_{j}", p) for i, r in rules for j, p in enumerate(r.patterns)]

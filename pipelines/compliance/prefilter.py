@@ -50,12 +50,12 @@ class Dispatcher:
 
     def __init__(self, parts: list[tuple[str, str]]) -> None:
         self.parts = parts  # (group name, regex), in priority order
-        self.full = _join(parts)
+        self.full = _join(parts) if parts else re.compile("(?!)")  # no parts: never matches
         found = [prefixes(regex) for _, regex in parts]
         self.starts: re.Pattern[str] | None = None
         self.by_char: dict[str, list[int]] = {}
         self.compiled: dict[str, re.Pattern[str]] = {}
-        if any(p is None for p in found):
+        if not parts or any(p is None for p in found):
             return
         followers: dict[str, set[str] | None] = {}  # None: any character may follow
         for index, strings in enumerate(found):
