@@ -388,6 +388,7 @@ EDGE_CANVASES = {
     "只有社群、人群没写痛点": {
         "channels": ["社群"],
         "personas": [{"name": "上班族", "pain_points": []}],
+        "group_rules": [],
     },
     "十二个商品、半小时直播": {"products": _many_products(), "burst__livestream_minutes": 30},
     "不预热": {"warmup__days_before": 0, "burst__group_buy": False},

@@ -29,8 +29,10 @@ def group_kit(writer: Writer, item_id: str) -> GroupKit:
     canvas, guide = writer.canvas, writer.playbook.group_kit
     values = _values(writer)
     names = list(dict.fromkeys(clip(writer.fill(n, values), 20) for n in guide.names))
+    # The canvas's own rules come first; the playbook's fill in only when it gives too few.
+    missing = max(0, 5 - len(canvas.group_rules)) if len(canvas.group_rules) < 3 else 0
     rules = list(canvas.group_rules) + [
-        writer.fill(r, values) for r in guide.default_rules if len(canvas.group_rules) < 5
+        writer.fill(r, values) for r in guide.default_rules[:missing]
     ]
     rules = list(dict.fromkeys(clip(r, 80) for r in rules))[:12]
     lines = [writer.say(guide.announcement_intro, values)]
