@@ -24,6 +24,8 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
     finished: set[str] = set()
     with st.status(f"正在生成「{canvas.name}」的一周内容…", expanded=True) as status:
         bar = st.progress(0.0, text="准备任务…")
+        log = st.empty()  # one element rewritten per event: a long week stays one block
+        lines: list[str] = []
 
         def on_event(event: TaskEvent) -> None:
             seen.add(event.task_id)
@@ -32,10 +34,10 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
             finished.add(event.task_id)
             label = common.KIND_LABELS.get(event.kind.value, event.kind.value)
             detail = f"：{event.message}" if event.message else ""
-            st.text(f"{MARKS[event.state]} {label} {event.task_id}{detail}")
-            bar.progress(
-                len(finished) / len(seen), text=f"已完成 {len(finished)} / {len(seen)} 个任务"
-            )
+            lines.append(f"{MARKS[event.state]} {label} {event.task_id}{detail}")
+            log.text("\n".join(lines))
+            done = len(finished)
+            bar.progress(done / len(seen), text=f"已完成 {done} / {len(seen)} 个任务")
 
         try:
             package = generate_week(
@@ -67,8 +69,8 @@ def calendar_grid(package: WeekPackage) -> None:
         with column, st.container(border=True):
             st.markdown(f"**{common.day_label(package, day)}**")
             for post in calendar.day(day):
-                flag = " ⚠" if post.findings else ""
-                poster = " 🖼" if package.poster_for(post.id) else ""
+                flag = " :orange[:material/report:]" if post.findings else ""
+                poster = " :material/image:" if package.poster_for(post.id) else ""
                 st.button(
                     f"{post.time} {post.channel.value}{poster}{flag}  \n{common.md_escape(post.title)}",
                     key=f"open.{post.id}",
@@ -76,7 +78,6 @@ def calendar_grid(package: WeekPackage) -> None:
                     args=(post.id,),
                     type="primary" if post.id == selected else "secondary",
                     width="stretch",
-                    help=f"{post.activity_type} · {post.form} · {post.goal}",
                 )
 
 
@@ -194,11 +195,15 @@ metrics[1].metric("海报", len(package.posters))
 metrics[2].metric("合规提示", sum(len(item.findings) for item in package.items()))
 metrics[3].metric("失败任务", len(package.failures))
 
-grid_tab, table_tab = st.tabs(["日历视图", "表格视图（可编辑）"])
-with grid_tab:
-    calendar_grid(package)
-with table_tab:
-    posts_table(package)
+# Only the open view runs: the 7-day grid first, the editable table when asked for.
+views = ["日历视图", "表格视图（可编辑）"]
+grid_tab, table_tab = st.tabs(views, key="week_view", on_change="rerun")
+if grid_tab.open:
+    with grid_tab:
+        calendar_grid(package)
+if table_tab.open:
+    with table_tab:
+        posts_table(package)
 
 st.download_button(
     "下载本周内容 Markdown",

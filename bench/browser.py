@@ -121,7 +121,11 @@ def open_app(page: Any, url: str) -> None:
     page.get_by_role("heading", name="活动画布", exact=True).wait_for()
 
 
-def load_example(page: Any) -> None:
+def load_example(page: Any, stem: str = "fresh_groupbuy") -> None:
+    """Pick the example canvas `assets/examples/<stem>.toml` and load it."""
+    page.get_by_test_id("stSelectbox").filter(has_text="示例画布").click()
+    page.get_by_role("option", name=f"（{stem}）").click()
+    wait_ready(page)
     page.get_by_role("button", name="载入示例").click()
     page.get_by_text("已载入示例画布").wait_for()
     wait_ready(page)
@@ -138,6 +142,13 @@ def generate_week(page: Any, timeout: float = 60_000) -> None:
     page.get_by_role("button", name="生成本周内容").click()
     page.locator("[class*='st-key-open-post-']").first.wait_for(timeout=timeout)
     wait_ready(page, timeout)
+
+
+def open_first_post(page: Any) -> None:
+    """Open the first post of the calendar and wait for its detail panel."""
+    page.locator("[class*='st-key-open-post-']").first.get_by_role("button").first.click()
+    page.get_by_role("heading", name="帖子详情").wait_for()
+    wait_ready(page)
 
 
 # --- the benchmark ---------------------------------------------------------------------------
@@ -159,7 +170,7 @@ def run() -> str:
         ):
             page = context.new_page()
             open_app(page, url)  # warm-up: first imports on the server
-            health, load, trivial, generate = [], [], [], []
+            health, load, rerun, generate = [], [], [], []
             for _ in range(RUNS):
                 started = time.perf_counter()
                 page.goto(f"{url}/_stcore/health")
@@ -167,16 +178,17 @@ def run() -> str:
                 started = time.perf_counter()
                 open_app(page, url)
                 load.append(time.perf_counter() - started)
-                started = time.perf_counter()
                 load_example(page)
-                trivial.append(time.perf_counter() - started)
                 go_to(page, "一周日历")
                 shutil.rmtree(root / "data" / "cache", ignore_errors=True)  # every run is cold
                 started = time.perf_counter()
                 generate_week(page)
                 generate.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                open_first_post(page)
+                rerun.append(time.perf_counter() - started)
     load_ms, health_ms = _median_ms(load), _median_ms(health)
-    generate_ms, trivial_ms = _median_ms(generate), _median_ms(trivial)
+    generate_ms, rerun_ms = _median_ms(generate), _median_ms(rerun)
     return "\n".join(
         [
             "## 浏览器（真实 chromium，模板引擎）",
@@ -187,8 +199,8 @@ def run() -> str:
             "|---|---|---|---|---|",
             f"| 打开页面 → 可交互 | {load_ms:.0f} ms | 健康检查端点 {health_ms:.0f} ms "
             f"| {load_ms / health_ms:.1f}× | < 3000 ms {'✓' if load_ms < 3000 else '✗'} |",
-            f"| 点击「生成」→ 日历可见 | {generate_ms:.0f} ms | 一次无生成的重跑（载入示例）"
-            f"{trivial_ms:.0f} ms | {generate_ms / trivial_ms:.1f}× "
+            f"| 点击「生成」→ 日历可见 | {generate_ms:.0f} ms | 同页一次不生成的重跑（打开帖子）"
+            f"{rerun_ms:.0f} ms | {generate_ms / rerun_ms:.1f}× "
             f"| < 2000 ms {'✓' if generate_ms < 2000 else '✗'} |",
             "",
         ]

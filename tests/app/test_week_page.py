@@ -115,6 +115,9 @@ def test_regenerating_one_post_makes_exactly_one_engine_call(
 
 def test_editing_the_table_changes_the_post(app, week: WeekPackage) -> None:
     at = app(WEEK, canvas=week.canvas, package=week)
+    assert not at.data_editor  # only the open view runs
+    at.session_state["week_view"] = "表格视图（可编辑）"
+    at.run()
     editor = at.data_editor[0]
     at.session_state[editor.key] = {
         "edited_rows": {0: {"body": "今天的菜已经到自提点，下班顺路来拿。"}},

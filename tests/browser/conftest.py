@@ -36,11 +36,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, executable: str) -> Iterato
 
 
 @pytest.fixture
-def page(server: str, executable: str, tmp_path: Path) -> Iterator[object]:
+def page(
+    server: str, executable: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[object]:
     """A page in a fresh chromium profile; a screenshot goes to test-output/ when the test ends."""
     with chromium(tmp_path / "profile", executable) as context:
         page = context.new_page()
         page.set_default_timeout(30_000)
         yield page
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=OUTPUT / "last-page.png", full_page=True)
+        page.screenshot(path=OUTPUT / f"{request.node.name}.png", full_page=True)

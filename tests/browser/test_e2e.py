@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import generate_week, go_to, load_example, open_app, wait_ready
+from bench.browser import generate_week, go_to, load_example, open_app, open_first_post
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +27,7 @@ def test_an_operator_goes_from_an_example_canvas_to_a_week_of_posters(
     assert posts.count() >= 28
     page.screenshot(path=tmp_path / "week.png", full_page=True)
 
-    posts.first.locator("button").click()
-    page.get_by_role("heading", name="帖子详情").wait_for()
-    wait_ready(page)
+    open_first_post(page)
     assert page.get_by_role("button", name="保存修改").is_visible()
 
     go_to(page, "海报")
