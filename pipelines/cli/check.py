@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _read(path: str) -> tuple[str, str]:
     if path == "-":
+        if sys.stdin.isatty():
+            print("请粘贴要检查的文案，输入完按 Ctrl-D 结束：", file=sys.stderr)
         return sys.stdin.read(), "标准输入"
     file = Path(path)
     if not file.is_file():

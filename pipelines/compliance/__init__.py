@@ -92,10 +92,11 @@ def _scan_items(items: list[Item], canvas: Canvas | None) -> list[tuple[int, Fin
     """(item index, finding) for every text of the items, one scan per channel."""
     by_channel: dict[str | None, list[tuple[tuple[int, int], str, str]]] = {}
     for index, item in enumerate(items):
+        fixed = _channel(item, "")
+        per_path = isinstance(item, SellingPoints)
         for order, (path, text) in enumerate(iter_texts(item)):
-            channel = _channel(item, path)
-            name = channel.value if channel is not None else None
-            by_channel.setdefault(name, []).append(((index, order), path, text))
+            channel = _channel(item, path) if per_path else fixed
+            by_channel.setdefault(channel, []).append(((index, order), path, text))
     found = _scan(by_channel, canvas)
     found.sort(key=lambda pair: (pair[0], pair[1].start))
     return [(index, finding) for (index, _), finding in found]
@@ -112,13 +113,13 @@ def _scan(
     return found
 
 
-def _channel(item: Item, path: str) -> Channel | None:
+def _channel(item: Item, path: str) -> str | None:
     """Where a text goes out: a post's channel, a selling-point variant's, the livestream room."""
     if isinstance(item, Post):
-        return item.channel
+        return item.channel.value
     if isinstance(item, LivestreamScript):
-        return Channel.LIVESTREAM
+        return Channel.LIVESTREAM.value
     if isinstance(item, SellingPoints) and path.startswith("variants["):
         index = int(path[len("variants[") : path.index("]")])
-        return item.variants[index].channel
+        return item.variants[index].channel.value
     return None

@@ -177,8 +177,7 @@ class Scan(Generic[K]):
             return
         if rule.negatable and self._negated(start):
             return
-        sentence = self._sentence(start, end)
-        if rule.unless_dated and self.lexicon.context.dated.search(sentence):
+        if rule.unless_dated and self.lexicon.context.dated.search(self._sentence(start, end)):
             return
         severity, why = rule.severity, rule.why
         if rule.claim:
