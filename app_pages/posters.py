@@ -9,7 +9,7 @@ from app_pages._posters import layout_of, posters_zip, show_poster
 from pipelines.canvas import normalise_name
 from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import CampaignCanvasError
-from pipelines.poster import list_layouts
+from pipelines.poster import list_layouts, load_layout
 from pipelines.tasks import regenerate_item
 
 common.init_state()
@@ -103,6 +103,7 @@ for index, copy in enumerate(package.posters):
             names,
             index=names.index(layouts[copy.id]) if layouts[copy.id] in names else 0,
             key=f"layout.{copy.id}",
+            format_func=lambda name: load_layout(name).title,
             on_change=choose_layout,
             args=(copy.id,),
         )

@@ -54,12 +54,17 @@ def test_editing_a_poster_headline_re_renders_it(app, week: WeekPackage) -> None
 
 
 def test_choosing_a_layout_is_kept_for_that_poster(app, week: WeekPackage) -> None:
+    from pipelines.poster import list_layouts
+
     at = app("app_pages/posters.py", canvas=week.canvas, package=week)
     first = week.posters[0]
     box = at.selectbox(key=f"layout.{first.id}")
-    other = next(o for o in box.options if o != box.value)
+    other = next(name for name in list_layouts() if name != box.value)
     box.select(other).run()
     assert at.session_state[common.LAYOUTS][first.id] == other
+    at.switch_page("app_pages/fabe.py").run()
+    at.switch_page("app_pages/posters.py").run()
+    assert at.selectbox(key=f"layout.{first.id}").value == other
 
 
 def test_the_livestream_timeline_covers_every_block(app, week: WeekPackage) -> None:
