@@ -16,7 +16,8 @@ from pipelines.store.models import (
     StoredItem,
     Version,
 )
-from pipelines.store.repo import Store, VersionConflict, canvas_hash, open_store
+from pipelines.store.repo import Store, VersionConflict, open_store
+from pipelines.store.rows import canvas_hash
 
 __all__ = [
     "KINDS",

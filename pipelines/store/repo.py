@@ -7,8 +7,6 @@ Edits carry the version they started from; a stale one is refused with the newer
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from pipelines.auth import User, require
 from pipelines.canvas import Canvas, describe_validation_error
-from pipelines.content import Item, Post, PosterCopy, WeekPackage
+from pipelines.content import Item, WeekPackage
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
 from pipelines.store.models import (
@@ -29,6 +27,14 @@ from pipelines.store.models import (
     kind_of,
 )
 from pipelines.store.queries import StoreReads
+from pipelines.store.rows import (
+    Prepared,
+    annotator,
+    canvas_hash,
+    prepared_items,
+    utc_now,
+    version_row,
+)
 from pipelines.store.schema import (
     audit_log,
     campaigns,
@@ -51,12 +57,6 @@ class VersionConflict(StoreError):
         self.current = current
 
 
-def canvas_hash(canvas: Canvas) -> str:
-    """Content hash of a canvas: equal canvases, equal hash (batch resume relies on it)."""
-    raw = json.dumps(canvas.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def open_store(settings: Settings) -> Store:
     """Open (and create or migrate) the database named by the settings."""
     url = make_url(settings.database_url)
@@ -67,42 +67,6 @@ def open_store(settings: Settings) -> Store:
         configure_sqlite(engine)
     migrate(engine)
     return Store(engine)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _day_and_channel(item: Item, posts: Mapping[str, Post]) -> tuple[int | None, str | None]:
-    if isinstance(item, Post):
-        return item.day, item.channel.value
-    if isinstance(item, PosterCopy) and item.post_id in posts:
-        post = posts[item.post_id]
-        return post.day, post.channel.value
-    launch_day = getattr(item, "launch_day", None)
-    return launch_day, None
-
-
-def _version_row(
-    key: str, version: int, source: str, item: Item, png: bytes | None, user: User, now: dt.datetime
-) -> dict[str, Any]:
-    return dict(
-        item_key=key,
-        version=version,
-        source=source,
-        body_json=item.model_dump_json(),
-        poster_png=png,
-        created_at=now,
-        created_by=user.name,
-    )
-
-
-def _annotator() -> Any:
-    try:
-        from pipelines.compliance import annotate
-    except ImportError:
-        return None
-    return annotate
 
 
 class Store(StoreReads):
@@ -131,7 +95,10 @@ class Store(StoreReads):
         no longer has are withdrawn. `posters` maps poster item ids to rendered PNG bytes.
         """
         require(user, "generate")
-        now, digest = _now(), canvas_hash(package.canvas)
+        now, digest = utc_now(), canvas_hash(package.canvas)
+        # Serialise before the transaction: other writers wait only for the inserts themselves.
+        canvas_json, package_json = package.canvas.model_dump_json(), package.model_dump_json()
+        prepared = prepared_items(package)
         with self.engine.begin() as conn:
             if campaign_id is None:
                 campaign_id, version = uuid.uuid4().hex[:12], 1
@@ -157,7 +124,7 @@ class Store(StoreReads):
                     campaign_id=campaign_id,
                     version=version,
                     canvas_hash=digest,
-                    canvas_json=package.canvas.model_dump_json(),
+                    canvas_json=canvas_json,
                     created_at=now,
                     created_by=user.name,
                 )
@@ -168,12 +135,12 @@ class Store(StoreReads):
                     canvas_version=version,
                     engine=package.engine,
                     generated_at=package.generated_at,
-                    package_json=package.model_dump_json(),
+                    package_json=package_json,
                     created_at=now,
                     created_by=user.name,
                 )
             )
-            seen = self._write_generated(conn, campaign_id, package, posters or {}, user, now)
+            seen = self._write_generated(conn, campaign_id, prepared, posters or {}, user, now)
             stale = conn.execute(
                 select(items.c.key).where(
                     items.c.campaign_id == campaign_id,
@@ -191,48 +158,47 @@ class Store(StoreReads):
         self,
         conn: Connection,
         campaign_id: str,
-        package: WeekPackage,
+        prepared: list[Prepared],
         posters: Mapping[str, bytes],
         user: User,
         now: dt.datetime,
     ) -> set[str]:
         """Every item of the week as its next "generated" version, back to draft (bulk inserts)."""
-        posts = {p.id: p for p in package.calendar.posts} if package.calendar else {}
         existing = dict(
             conn.execute(
                 select(items.c.item_id, items.c.version).where(items.c.campaign_id == campaign_id)
             ).all()
         )
         new_rows, versions = [], []
-        for position, item in enumerate(package.items()):
-            key = f"{campaign_id}/{item.id}"
-            day, channel = _day_and_channel(item, posts)
-            version = existing.get(item.id, 0) + 1
+        for position, entry in enumerate(prepared):
+            key = f"{campaign_id}/{entry.item_id}"
+            version = existing.get(entry.item_id, 0) + 1
             values = dict(
-                kind=kind_of(item),
+                kind=entry.kind,
                 position=position,
-                day=day,
-                channel=channel,
+                day=entry.day,
+                channel=entry.channel,
                 state="draft",
                 version=version,
-                has_errors=any(f.severity == "error" for f in item.findings),
+                has_errors=entry.has_errors,
                 updated_at=now,
                 updated_by=user.name,
                 approved_version=None,
                 approved_by=None,
                 approved_at=None,
             )
-            if item.id in existing:
+            if entry.item_id in existing:
                 conn.execute(update(items).where(items.c.key == key).values(**values))
             else:
-                new_rows.append(dict(key=key, campaign_id=campaign_id, item_id=item.id, **values))
-            versions.append(
-                _version_row(key, version, "generated", item, posters.get(item.id), user, now)
-            )
+                new_rows.append(
+                    dict(key=key, campaign_id=campaign_id, item_id=entry.item_id, **values)
+                )
+            png = posters.get(entry.item_id)
+            versions.append(version_row(key, version, "generated", entry.body, png, user, now))
         if new_rows:
             conn.execute(items.insert(), new_rows)
         self._insert_versions(conn, versions)
-        return {item.id for item in package.items()}
+        return {entry.item_id for entry in prepared}
 
     def _insert_versions(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(item_versions.insert(), rows)
@@ -261,8 +227,9 @@ class Store(StoreReads):
         if current.state == "withdrawn":
             raise StoreError(f"条目「{current.item_id}」已撤下，不能再编辑")
         checked = self._validated(item, self.canvas(current.campaign_id))
-        now = _now()
+        now = utc_now()
         state = {"approved": "in_review", "rejected": "draft"}.get(current.state, current.state)
+        body = checked.model_dump_json()
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(items)
@@ -282,11 +249,7 @@ class Store(StoreReads):
                 raise self._conflict(conn, item_key, expected_version)
             self._insert_versions(
                 conn,
-                [
-                    _version_row(
-                        item_key, expected_version + 1, source, checked, poster_png, user, now
-                    )
-                ],
+                [version_row(item_key, expected_version + 1, source, body, poster_png, user, now)],
             )
             self._log(conn, current.campaign_id, item_key, source, user, expected_version + 1, "")
         return self.item(item_key)
@@ -302,7 +265,7 @@ class Store(StoreReads):
             raise StoreError(
                 "修改未保存，内容有问题：\n" + "\n".join(f"- {x}" for x in lines)
             ) from None
-        annotate = _annotator()
+        annotate = annotator()
         if annotate is not None:
             annotate(checked, canvas)
         else:
@@ -377,7 +340,7 @@ class Store(StoreReads):
         comment: bool = False,
     ) -> StoredItem:
         """Move one item between review states; `comment` also keeps `detail` as a comment."""
-        now = _now()
+        now = utc_now()
         with self.engine.begin() as conn:
             current = self._stored(conn, item_key)
             if current.state not in allowed:
@@ -406,7 +369,7 @@ class Store(StoreReads):
             raise StoreError("评论不能为空")
         with self.engine.begin() as conn:
             current = self._stored(conn, item_key)
-            self._insert_comment(conn, item_key, current.version, user, body, _now())
+            self._insert_comment(conn, item_key, current.version, user, body, utc_now())
             self._log(conn, current.campaign_id, item_key, "comment", user, current.version, body)
 
     def _insert_comment(
@@ -446,6 +409,6 @@ class Store(StoreReads):
                 role=user.role,
                 version=version,
                 detail=detail,
-                at=_now(),
+                at=utc_now(),
             )
         )
