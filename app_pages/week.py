@@ -64,12 +64,13 @@ def open_post(post_id: str) -> None:
 def calendar_grid(package: WeekPackage) -> None:
     calendar = package.calendar
     selected = st.session_state[common.SELECTED_POST]
-    columns = st.columns(7, gap="small")
+    # A fixed-height box that scrolls: the opened post's detail stays in view just below it.
+    columns = st.container(height=560, border=False).columns(7, gap="small")
     for day, column in enumerate(columns, start=1):
         with column, st.container(border=True):
             st.markdown(f"**{common.day_label(package, day)}**")
             for post in calendar.day(day):
-                flag = " :orange[:material/report:]" if post.findings else ""
+                flag = " :material/report:" if post.findings else ""
                 poster = " :material/image:" if package.poster_for(post.id) else ""
                 st.button(
                     f"{post.time} {post.channel.value}{poster}{flag}  \n{common.md_escape(post.title)}",
@@ -189,11 +190,20 @@ for failure in package.failures:
 if package.calendar is None:
     st.stop()
 
-metrics = st.columns(4)
+metrics = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
 metrics[0].metric("帖子", len(package.calendar.posts))
 metrics[1].metric("海报", len(package.posters))
 metrics[2].metric("合规提示", sum(len(item.findings) for item in package.items()))
 metrics[3].metric("失败任务", len(package.failures))
+metrics[4].download_button(
+    "下载本周内容 Markdown",
+    lambda: package_markdown(package),
+    file_name=f"{normalise_name(canvas.name)}-week.md",
+    mime="text/markdown",
+    on_click="ignore",
+    icon=":material/download:",
+    width="stretch",
+)
 
 # Only the open view runs: the 7-day grid first, the editable table when asked for.
 views = ["日历视图", "表格视图（可编辑）"]
@@ -204,15 +214,6 @@ if grid_tab.open:
 if table_tab.open:
     with table_tab:
         posts_table(package)
-
-st.download_button(
-    "下载本周内容 Markdown",
-    lambda: package_markdown(package),
-    file_name=f"{normalise_name(canvas.name)}-week.md",
-    mime="text/markdown",
-    on_click="ignore",
-    icon=":material/download:",
-)
 
 selected = st.session_state[common.SELECTED_POST]
 if selected is not None:
