@@ -200,6 +200,15 @@ def test_an_item_is_scanned_field_by_field_with_its_channel() -> None:
     assert [f.span for f in scan_item(_post(Channel.GROUP, post.body))] == ["转发集赞再送"]
 
 
+def test_offsets_stay_inside_each_field_when_fields_are_scanned_together() -> None:
+    post = _post(Channel.GROUP, "第二行\n  也是 全 网 最 低，真的")
+    post.title = "独 家 配方"
+    findings = scan_item(post)
+    texts = {"title": post.title, "body": post.body}
+    assert [(f.field, f.span) for f in findings] == [("title", "独 家"), ("body", "全 网 最 低")]
+    assert all(texts[f.field][f.start : f.end] == f.span for f in findings)
+
+
 def test_selling_point_variants_use_their_own_channel() -> None:
     points = SellingPoints(
         id="fabe-beef",
