@@ -7,6 +7,7 @@ import io
 from zoneinfo import ZoneInfo
 
 from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Pt
 from icalendar import Calendar, Event
 
@@ -55,6 +56,8 @@ def livestream_docx(script: LivestreamScript, *, brand: str) -> bytes:
     document = Document()
     style = document.styles["Normal"]
     style.font.size = Pt(11)
+    # Word picks East Asian glyphs from w:eastAsia; without it Chinese falls back unpredictably.
+    style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "微软雅黑")
     document.add_heading(script.title, level=0)
     document.add_paragraph(f"{brand} · 开播 {script.start_time} · 共约 {script.total_minutes} 分钟")
     for act in script.acts:
