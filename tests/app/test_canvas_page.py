@@ -108,3 +108,32 @@ def test_every_example_canvas_loads_without_problems(app) -> None:
         load_example(at, path.stem)
         assert not at.session_state[common.CANVAS_ERRORS], name
         assert at.session_state[common.CANVAS].name in name
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "#2E7D32").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_product_image_upload_is_checked_and_kept_with_the_product(app) -> None:
+    from pathlib import Path
+
+    at = app()
+    load_example(at)
+    at.file_uploader(key="image.beef").upload("beef.png", png_bytes(), "image/png").run()
+    image = at.session_state[common.CANVAS].product("beef").image
+    assert image is not None and Path(image).is_file()
+    assert "已为商品 beef 设置图片" in at.success[0].value
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_chinese(app) -> None:
+    at = app()
+    load_example(at)
+    at.file_uploader(key="image.beef").upload("beef.png", b"not an image", "image/png").run()
+    assert "不是可识别的图片" in at.error[0].value
+    assert at.session_state[common.CANVAS].product("beef").image is None
