@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 from openpyxl import Workbook
 from week_factory import make_week
 
-from pipelines.batch import BatchSummary, Job, collect, generate_one, run_batch
+from pipelines.batch import BatchSummary, Job, Outcome, collect, generate_one, run_batch
 from pipelines.batch.runner import BATCH_USER, worker_store, write_outputs
 from pipelines.canvas import Canvas
+from pipelines.cli.batch import Progress
 from pipelines.settings import load_settings
 from pipelines.store import open_store
 
@@ -219,3 +221,27 @@ def test_an_interrupted_parallel_batch_counts_every_canvas_it_stored(
     again = run_batch(collect(paths), tmp_path / "out", store, settings, worker=week_worker)
     assert (again.skipped, again.done) == (summary.done, 6 - summary.done)
     assert len(store.campaigns()) == 6
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [
+        (io.StringIO(), "[1/2] ✓ a.toml\n[2/2] ✗ b.toml\n"),
+        (Terminal(), "完成 1 跳过 0 失败 1\n"),
+    ],
+)
+def test_progress_is_one_redrawn_line_on_a_terminal_and_one_line_per_canvas_otherwise(
+    stream, expected
+):
+    progress = Progress(2, stream)
+    summary = BatchSummary()
+    for outcome in (Outcome("a.toml", "done"), Outcome("b.toml", "failed", "坏")):
+        summary.outcomes.append(outcome)
+        progress(outcome, summary)
+    assert stream.getvalue().endswith(expected)
+    assert stream.getvalue().count("\r") == (2 if isinstance(stream, Terminal) else 0)

@@ -327,3 +327,28 @@ def test_the_current_week_carries_edited_items(store, campaign):
 )
 def test_field_paths_read_as_chinese_labels(path, label):
     assert field_label(path) == label
+
+
+def test_two_simultaneous_edits_of_one_version_save_exactly_one(tmp_path, week):
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = load_settings(env={}, cc_data_dir=tmp_path)
+    first, second = open_store(settings), open_store(settings)  # two app servers, one database
+    campaign = first.save_package(week, user=OPERATOR)
+    item_key = key(campaign, "post-d1-01")
+    base = first.item(item_key).item
+
+    def save(store: Store, text: str) -> str:
+        try:
+            store.edit_item(item_key, with_texts(base, {"body": text}), user=REVIEWER,
+                            expected_version=1)  # fmt: skip
+        except VersionConflict:
+            return "conflict"
+        return "saved"
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(save, [first, second], ["甲的文案", "乙的文案"]))
+    assert results == ["conflict", "saved"]
+    assert len(first.history(item_key)) == 2
+    first.close()
+    second.close()
