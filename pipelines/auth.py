@@ -7,7 +7,8 @@ The users file (`CC_USERS_FILE`, default `<CC_DATA_DIR>/users.toml`) looks like:
     role = "reviewer"                      # operator | reviewer | admin
     password_hash = "$argon2id$v=19$..."   # from hash_password(); never a clear password
 
-Add people with `campaign-canvas users add NAME --role reviewer` (asks for the password).
+Add people with `campaign-canvas users add NAME --role reviewer` (asks for the password); with
+`--database` the account goes into the database instead (a team server without a users file).
 """
 
 from __future__ import annotations
@@ -99,12 +100,51 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _database_users(settings: Settings) -> dict[str, tuple[str, str]]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipelines.store import open_store
+    from pipelines.store.people import database_users
+
+    try:
+        store = open_store(settings)
+        try:
+            return database_users(store)
+        finally:
+            store.close()
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"无法从数据库读取用户：{type(exc).__name__}，请检查 CC_DATABASE_URL"
+        ) from None
+
+
+def add_database_user(settings: Settings, name: str, role: Role, password: str) -> User:
+    """Add or replace an account in the database (for a team server without a users file)."""
+    from pipelines.store import open_store
+    from pipelines.store.people import save_user
+
+    _check(name, role)
+    store = open_store(settings)
+    try:
+        save_user(store, name, role, hash_password(password))
+    finally:
+        store.close()
+    return User(name=name, role=role)
+
+
+def _check(name: str, role: str) -> None:
+    if not re.match(NAME_PATTERN, name):
+        raise ConfigError(f"用户名「{name}」不合适：只用中文、字母、数字、. - _，最长 32 个字")
+    if role not in ROLES:
+        raise ConfigError(f"角色应为 {list(ROLES)}")
+
+
 def users_file(settings: Settings) -> Path:
     return settings.cc_users_file or settings.cc_data_dir / "users.toml"
 
 
 class UserDirectory:
-    """The people who may sign in, read from a TOML users file."""
+    """The people who may sign in: a TOML users file and/or accounts in the database."""
 
     def __init__(self, path: Path, entries: dict[str, tuple[Role, str]] | None = None) -> None:
         self.path = path
@@ -112,7 +152,12 @@ class UserDirectory:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> UserDirectory:
-        return cls.load(users_file(settings))
+        """People from the users file, then from the database (the file wins on a shared name)."""
+        directory = cls.load(users_file(settings))
+        for name, (role, hashed) in _database_users(settings).items():
+            if role in ROLES:
+                directory._entries.setdefault(name, (role, hashed))  # type: ignore[arg-type]
+        return directory
 
     @classmethod
     def load(cls, path: Path) -> UserDirectory:
@@ -159,10 +204,7 @@ class UserDirectory:
 
     def add(self, name: str, role: Role, password: str) -> User:
         """Add or replace a user and save the file (readable by its owner only)."""
-        if not re.match(NAME_PATTERN, name):
-            raise ConfigError(f"用户名「{name}」不合适：只用中文、字母、数字、. - _，最长 32 个字")
-        if role not in ROLES:
-            raise ConfigError(f"角色应为 {list(ROLES)}")
+        _check(name, role)
         self._entries[name] = (role, hash_password(password))
         self.save()
         return User(name=name, role=role)

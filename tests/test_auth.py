@@ -8,6 +8,7 @@ from pipelines.auth import (
     PERMISSIONS,
     User,
     UserDirectory,
+    add_database_user,
     can,
     hash_password,
     local_user,
@@ -118,3 +119,29 @@ def test_the_users_command_adds_a_user_from_stdin(tmp_path, monkeypatch, capsys)
     assert "小蓝\treviewer\t审核" in capsys.readouterr().out
     directory = UserDirectory.load(tmp_path / "users.toml")
     assert directory.authenticate("小蓝", "s3cret") == User("小蓝", "reviewer")
+
+
+def test_people_in_the_database_sign_in_too_and_the_file_wins_a_shared_name(tmp_path):
+    settings = load_settings(env={}, cc_data_dir=tmp_path)
+    add_database_user(settings, "老李", "reviewer", "db-pass")
+    add_database_user(settings, "小蓝", "admin", "db-pass")
+    UserDirectory.from_settings(settings).add("小蓝", "operator", "file-pass")
+    directory = UserDirectory.from_settings(settings)
+    assert not directory.local_mode
+    assert directory.authenticate("老李", "db-pass") == User("老李", "reviewer")
+    assert directory.authenticate("小蓝", "file-pass") == User("小蓝", "operator")
+    assert directory.authenticate("小蓝", "db-pass") is None
+
+
+def test_the_users_command_can_add_to_the_database(tmp_path, monkeypatch):
+    import io
+
+    from pipelines.cli import main
+
+    monkeypatch.setenv("CC_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
+    args = ["users", "add", "老李", "--role", "admin", "--password-stdin", "--database"]
+    assert main(args) == 0
+    assert not (tmp_path / "users.toml").exists()
+    directory = UserDirectory.from_settings(load_settings(env={}, cc_data_dir=tmp_path))
+    assert directory.authenticate("老李", "s3cret") == User("老李", "admin")

@@ -352,3 +352,26 @@ def test_two_simultaneous_edits_of_one_version_save_exactly_one(tmp_path, week):
     assert len(first.history(item_key)) == 2
     first.close()
     second.close()
+
+
+def test_a_version_1_database_is_upgraded_in_place_keeping_its_data(tmp_path, week):
+    from sqlalchemy import create_engine, inspect
+
+    from pipelines.store.schema import MIGRATIONS, meta
+
+    path = tmp_path / "v1.db"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:  # the database as the first release left it
+        MIGRATIONS[0](conn)
+        conn.execute(meta.insert().values(key="schema_version", value="1"))
+    engine.dispose()
+    old = Store(create_engine(f"sqlite:///{path}"))
+    campaign = old.save_package(week, user=OPERATOR)
+    old.close()
+
+    upgraded = open_store(load_settings(env={}, cc_database_url=f"sqlite:///{path}"))
+    with upgraded.engine.connect() as conn:
+        assert schema_version(conn) == SCHEMA_VERSION
+        assert inspect(conn).has_table("users")
+    assert [c.id for c in upgraded.campaigns()] == [campaign]
+    upgraded.close()

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from pipelines.auth import ROLE_LABELS, ROLES, UserDirectory, users_file
+from pipelines.auth import ROLE_LABELS, ROLES, UserDirectory, add_database_user, users_file
 from pipelines.errors import ConfigError
 from pipelines.settings import load_settings
 
@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument(
         "--password-stdin", action="store_true", help="从标准输入读取密码（脚本用），否则交互输入"
     )
+    add.add_argument("--database", action="store_true", help="存进数据库而不是用户文件")
     actions.add_parser("list", help="列出用户和角色")
     parser.set_defaults(func=handle)
 
@@ -31,7 +32,9 @@ def handle(args: argparse.Namespace) -> int:
     directory = UserDirectory.from_settings(settings)
     if args.users_action == "list":
         if directory.local_mode:
-            print(f"没有配置用户（{users_file(settings)}），应用以本地单人模式运行")
+            print(
+                f"没有配置用户（{users_file(settings)} 和数据库里都没有），应用以本地单人模式运行"
+            )
         for name in directory.names():
             user = directory.get(name)
             assert user is not None
@@ -43,6 +46,10 @@ def handle(args: argparse.Namespace) -> int:
         password = getpass.getpass("密码：")
         if getpass.getpass("再输入一次：") != password:
             raise ConfigError("两次输入的密码不一致")
-    user = directory.add(args.name, args.role, password)
-    print(f"已保存用户 {user.label} 到 {directory.path}")
+    if args.database:
+        user = add_database_user(settings, args.name, args.role, password)
+        print(f"已保存用户 {user.label} 到数据库")
+    else:
+        user = directory.add(args.name, args.role, password)
+        print(f"已保存用户 {user.label} 到 {directory.path}")
     return 0

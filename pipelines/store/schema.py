@@ -133,12 +133,28 @@ audit_log = Table(
 )
 
 
+# Sign-in accounts kept in the database (the users file is the other source; see pipelines.auth).
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
-    metadata.create_all(conn)
+    tables = [meta, campaigns, canvas_versions, packages, items, item_versions, comments, audit_log]
+    metadata.create_all(conn, tables=tables)
+
+
+def _v2(conn: Connection) -> None:
+    users.create(conn)
 
 
 # Numbered, append-only. A new column or table is a new function here, never an edit above.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
