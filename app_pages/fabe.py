@@ -32,12 +32,14 @@ def card(package: WeekPackage, points: SellingPoints) -> None:
         )
         scene = [f for f in points.findings if f.field == "scene_line"]
         st.markdown(f"> {common.highlighted(points.scene_line, scene)}")
+        for column, (label, _) in zip(st.columns(4), LETTERS, strict=True):
+            column.markdown(f"**{label}**")
         for index, fabe in enumerate(points.fabe):
-            columns = st.columns(4)
-            for column, (label, name) in zip(columns, LETTERS, strict=True):
+            if index:
+                st.divider()
+            for column, (_, name) in zip(st.columns(4), LETTERS, strict=True):
                 field = f"fabe[{index}].{name}"
                 with column:
-                    st.markdown(f"**{label}**")
                     common.show_text(
                         getattr(fabe, name), [f for f in points.findings if f.field == field]
                     )

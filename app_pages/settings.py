@@ -133,7 +133,7 @@ if applied:
         st.rerun()
 
 st.subheader("连通检查", divider="gray")
-st.caption("检查引擎配置、字体与数据目录；大模型引擎会发一个很小的请求试连。")
+st.caption("列出当前引擎配置（Key 只显示是否已设置）；大模型引擎会发一个很小的请求试连并报告耗时。")
 if st.button("运行检查（doctor）", icon=":material/stethoscope:", key="doctor"):
     from app_pages._doctor import run_doctor
 
