@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages._canvas_io import join_items, next_monday, split_items
+from app_pages._canvas_io import join_items, next_monday, split_items, split_times
 from pipelines.canvas import (
     BurstMethod,
     Canvas,
@@ -342,11 +342,11 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
     section = _get(form.draft, "burst", {})
     times = st.text_input(
         "秒杀时间（用“、”分隔，如 10:00、12:00）",
-        value="、".join(split_items(_get(section, "flash_sale_times", []))),
+        value="、".join(split_times(_get(section, "flash_sale_times", []))),
         key=form.key("burst", "flash_sale_times"),
     )
     form.slot("burst", "flash_sale_times")
-    burst["flash_sale_times"] = split_items(times)
+    burst["flash_sale_times"] = split_times(times)
     left, middle, right = st.columns(3)
     with left:
         burst["group_buy"] = st.toggle(

@@ -48,16 +48,27 @@ PRODUCT_HEADERS = {
 }
 PRODUCT_FIELDS = set(PRODUCT_HEADERS.values())
 LIST_FIELDS = {"features", "evidence"}
-_SPLIT = re.compile(r"[；;、|\n]+")
+_TIMES = re.compile(r"[、,，;；\s]+")
+# 、 is not a separator: it enumerates inside one phrase ("无香精、无酒精配方").
+_SPLIT = re.compile(r"[；;|\n]+")
 
 
 def split_items(value: Any) -> list[str]:
     """'a；b；c' (or a list) → ['a', 'b', 'c'], blanks dropped."""
+    return _split(value, _SPLIT)
+
+
+def split_times(value: Any) -> list[str]:
+    """'10:00、12:00, 18:00' → ['10:00', '12:00', '18:00']."""
+    return _split(value, _TIMES)
+
+
+def _split(value: Any, pattern: re.Pattern[str]) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in _SPLIT.split(str(value)) if part.strip()]
+    return [part.strip() for part in pattern.split(str(value)) if part.strip()]
 
 
 def join_items(values: Any) -> str:

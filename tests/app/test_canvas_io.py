@@ -7,7 +7,13 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from app_pages._canvas_io import list_examples, parse_raw, read_products, split_items
+from app_pages._canvas_io import (
+    list_examples,
+    parse_raw,
+    read_products,
+    split_items,
+    split_times,
+)
 from pipelines.errors import CanvasError
 
 
@@ -24,7 +30,8 @@ def xlsx(rows: list[list[object]]) -> bytes:
     ("cell", "items"),
     [
         ("整块原切；冷链到家", ["整块原切", "冷链到家"]),
-        ("a;b、c|d", ["a", "b", "c", "d"]),
+        ("a;b|c", ["a", "b", "c"]),
+        ("无香精、无酒精配方", ["无香精、无酒精配方"]),
         ("  ", []),
         (None, []),
         (["x", " ", "y"], ["x", "y"]),
@@ -32,6 +39,14 @@ def xlsx(rows: list[list[object]]) -> bytes:
 )
 def test_list_cells_split_on_chinese_and_latin_separators(cell, items) -> None:
     assert split_items(cell) == items
+
+
+@pytest.mark.parametrize(
+    ("cell", "times"),
+    [("10:00、12:00", ["10:00", "12:00"]), ("10:00, 12:00，18:00", ["10:00", "12:00", "18:00"])],
+)
+def test_flash_sale_times_split_on_any_list_mark(cell, times) -> None:
+    assert split_times(cell) == times
 
 
 def test_products_are_read_from_an_xlsx_sheet_with_chinese_headers() -> None:

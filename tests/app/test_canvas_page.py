@@ -137,3 +137,15 @@ def test_a_file_that_is_not_an_image_is_refused_in_chinese(app) -> None:
     at.file_uploader(key="image.beef").upload("beef.png", b"not an image", "image/png").run()
     assert "不是可识别的图片" in at.error[0].value
     assert at.session_state[common.CANVAS].product("beef").image is None
+
+
+def test_saving_an_example_through_the_form_changes_nothing_else(app) -> None:
+    from app_pages._canvas_io import list_examples
+
+    at = app()
+    for path in list_examples().values():
+        load_example(at, path.stem)
+        before = at.session_state[common.CANVAS]
+        submit(at)
+        assert not at.session_state[common.CANVAS_ERRORS], path.stem
+        assert at.session_state[common.CANVAS] == before, path.stem
