@@ -63,6 +63,8 @@ def _batch_rows(root: Path) -> list[str]:
     for label, count, posters, alone in runs:
         data = root / f"batch-{posters}"
         settings = load_settings(env={}, cc_data_dir=data, cc_max_concurrency=8)
+        # Warm up first (playbook, fonts, caches), so neither side pays a cold start.
+        _batch(_canvases(1, "热"), settings, data / "warm", posters, 1)
         # Baseline: the same code one canvas at a time, in-process; its mean time per canvas.
         single = _batch(_canvases(alone, "单"), settings, data / "single", posters, 1) / alone
         wall = _batch(_canvases(count, "批"), settings, data / "out", posters, 2)
