@@ -137,12 +137,20 @@ def _regenerate(stored: StoredItem) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _poster(key: str, version: int, database_url: str) -> bytes | str:
+    """The poster of this version; a fresh render is kept with the version, so the export ships
+    exactly the image the reviewer saw."""
     from pipelines.export import store_posters
 
+    stored = store.item(key)
     try:
-        return store_posters(store)(store.item(key)) or "海报尚未渲染"
+        png = store_posters(store)(stored)
     except CampaignCanvasError as exc:
         return str(exc)
+    if png is None:
+        return "海报尚未渲染"
+    if not stored.has_poster_png and stored.version == version:
+        store.attach_poster(key, version, png)
+    return png
 
 
 def _title(stored: StoredItem) -> str:

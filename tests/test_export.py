@@ -183,3 +183,10 @@ def test_posters_are_rendered_from_the_stored_copy_when_none_is_kept(store, camp
     (poster,) = view.posters
     png = store_posters(store)(poster)
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_poster_kept_with_its_version_is_the_one_that_ships(store, campaign):
+    key = f"{campaign}/poster-post-d1-02"
+    store.attach_poster(key, 1, b"\x89PNG the image the reviewer saw")
+    files = unzip(zip_bytes(store.package(campaign), posters=store_posters(store)))
+    assert files["posters/post-d1-02.png"] == b"\x89PNG the image the reviewer saw"

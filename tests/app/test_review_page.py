@@ -186,3 +186,5 @@ def test_a_poster_and_its_post_show_the_rendered_poster(app, campaign, store, it
     at = open_item(app(REVIEW, user=REVIEWER), key)
     assert not at.exception
     assert at.get("image")
+    poster_key = f"{campaign}/poster-post-d1-02"
+    assert store.poster_png(poster_key).startswith(b"\x89PNG")  # kept for the export
