@@ -149,3 +149,14 @@ def test_saving_an_example_through_the_form_changes_nothing_else(app) -> None:
         submit(at)
         assert not at.session_state[common.CANVAS_ERRORS], path.stem
         assert at.session_state[common.CANVAS] == before, path.stem
+
+
+def test_an_empty_canvas_lists_what_is_missing_next_to_each_section(app) -> None:
+    at = app()
+    submit(at)
+    errors = [e.value for e in at.error]
+    for expected in ("活动名称：不能为空", "目标人群：至少需要 1 项", "商品：至少需要 1 项"):
+        assert any(expected in e for e in errors), expected
+    marked = [t.label for t in at.tabs if t.label.endswith("⚠")]
+    assert marked[:2] == ["① IP主题 ⚠", "② 目标群体 ⚠"]
+    assert at.session_state[common.CANVAS] is None

@@ -130,3 +130,10 @@ def test_editing_the_table_changes_the_post(app, week: WeekPackage) -> None:
         at.session_state[common.PACKAGE].item(first.id).body
         == "今天的菜已经到自提点，下班顺路来拿。"
     )
+
+
+def test_a_canvas_changed_after_generation_is_flagged(app, week: WeekPackage) -> None:
+    changed = week.canvas.model_copy(update={"name": "邻里鲜跨年团"})
+    at = app(WEEK, canvas=changed, package=week)
+    assert "画布改过了" in at.warning[0].value
+    assert next(b for b in at.button if b.key == "generate").label == "重新生成本周内容"
