@@ -64,12 +64,19 @@ def open_post(post_id: str) -> None:
 def calendar_grid(package: WeekPackage) -> None:
     calendar = package.calendar
     selected = st.session_state[common.SELECTED_POST]
+    channels = [c.value for c in package.canvas.channels]
+    shown = st.pills(
+        "渠道", channels, selection_mode="multi", default=channels, key="week_channels"
+    )
+    st.caption(":material/image: 配海报　:material/report: 有合规提示，点开查看")
     # A fixed-height box that scrolls: the opened post's detail stays in view just below it.
     columns = st.container(height=560, border=False).columns(7, gap="small")
     for day, column in enumerate(columns, start=1):
         with column, st.container(border=True):
             st.markdown(f"**{common.day_label(package, day)}**")
             for post in calendar.day(day):
+                if post.channel.value not in shown:
+                    continue
                 flag = " :material/report:" if post.findings else ""
                 poster = " :material/image:" if package.poster_for(post.id) else ""
                 st.button(

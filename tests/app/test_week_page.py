@@ -137,3 +137,12 @@ def test_a_canvas_changed_after_generation_is_flagged(app, week: WeekPackage) ->
     at = app(WEEK, canvas=changed, package=week)
     assert "画布改过了" in at.warning[0].value
     assert next(b for b in at.button if b.key == "generate").label == "重新生成本周内容"
+
+
+def test_the_calendar_can_show_one_channel_only(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    at.session_state["week_channels"] = ["朋友圈"]
+    at.run()
+    shown = [b.key.removeprefix("open.") for b in at.button if b.key and b.key.startswith("open.")]
+    expected = [p.id for p in week.calendar.posts if p.channel.value == "朋友圈"]
+    assert sorted(shown) == sorted(expected) and expected
