@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines.engines.template import TemplateEngine
-
 from pipelines.canvas import load_canvas
+from pipelines.engines.template import TemplateEngine
 from pipelines.tasks import generate_week
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets/examples").glob("*.toml"))

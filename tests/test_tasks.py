@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from pipelines.engines.template import TemplateEngine
 
 from pipelines.canvas import Canvas
 from pipelines.content import WeekPackage
 from pipelines.engines.base import TaskKind
 from pipelines.engines.fake import FakeEngine
+from pipelines.engines.template import TemplateEngine
 from pipelines.errors import ContentError, EngineError
 from pipelines.tasks import (
     DiskCache,
