@@ -17,7 +17,7 @@ from typing import Any
 
 import tomli_w
 
-from pipelines.canvas import Canvas
+from pipelines.canvas import Canvas, read_canvas_data
 from pipelines.errors import CanvasError
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
@@ -87,28 +87,13 @@ def list_examples() -> dict[str, Path]:
     return found
 
 
-def parse_raw(raw: bytes, suffix: str) -> dict[str, Any]:
+def parse_raw(raw: bytes, suffix: str, source: str = "画布文件") -> dict[str, Any]:
     """A canvas file's data as a dict, before validation (so the form can show what is wrong)."""
-    suffix = suffix.lower().lstrip(".")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CanvasError("画布文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
-    try:
-        if suffix == "toml":
-            data: Any = tomllib.loads(text)
-        elif suffix == "json":
-            data = json.loads(text)
-        else:
-            raise CanvasError(f"不支持的文件类型 .{suffix}，请使用 .toml 或 .json")
-    except tomllib.TOMLDecodeError as exc:
-        raise CanvasError(f"TOML 格式错误（{exc}），请检查引号、括号和等号") from None
-    except json.JSONDecodeError as exc:
-        raise CanvasError(
-            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
-        ) from None
-    if not isinstance(data, dict):
-        raise CanvasError("画布内容应为一组字段（TOML 表或 JSON 对象）")
+        raise CanvasError(f"{source}：文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+    data = read_canvas_data(text, suffix=suffix, source=source)
     return json.loads(json.dumps(data, default=str))
 
 

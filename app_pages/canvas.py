@@ -55,9 +55,9 @@ def on_canvas_file() -> None:
     if upload is None:
         return
     try:
-        data = parse_raw(upload.getvalue(), Path(upload.name).suffix)
+        data = parse_raw(upload.getvalue(), Path(upload.name).suffix, upload.name)
     except CampaignCanvasError as exc:
-        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        st.session_state["import_error"] = str(exc)
         return
     load_draft(data)
     if st.session_state[common.CANVAS_ERRORS]:

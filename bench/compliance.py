@@ -9,11 +9,10 @@ patterns, no context) — what one compiled, first-character-dispatched pattern 
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench import median_seconds
 from pipelines.canvas import load_canvas
 from pipelines.compliance import load_lexicon, read_lexicon, scan_package
 from pipelines.content import WeekPackage, iter_texts
@@ -22,17 +21,6 @@ from pipelines.tasks import generate_week
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets/examples").glob("*.toml"))
 TARGET_MS = 20.0
-
-
-def median_seconds(
-    action: Callable[[], object], repeat: int, clock: Callable[[], float] = time.perf_counter
-) -> float:
-    times = []
-    for _ in range(repeat):
-        started = clock()
-        action()
-        times.append(clock() - started)
-    return statistics.median(times)
 
 
 def _texts(package: WeekPackage) -> list[str]:

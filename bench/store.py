@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench import median_seconds
 from pipelines.auth import User
 from pipelines.batch import BatchInput, run_batch
 from pipelines.canvas import Canvas, load_canvas
@@ -33,15 +32,6 @@ def _canvases(count: int, tag: str) -> list[Canvas]:
         )
         for i in range(count)
     ]
-
-
-def _median(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def _batch(
@@ -81,7 +71,7 @@ def _store_rows(root: Path) -> tuple[list[str], float]:
     store = open_store(settings)
     week = generate_week(load_canvas(EXAMPLES[0]))
     count = len(list(week.items()))
-    save = _median(lambda: store.save_package(week, user=OPERATOR), 10)
+    save = median_seconds(lambda: store.save_package(week, user=OPERATOR), 10)
     campaign = store.campaigns()[0].id
     keys = [s.key for s in store.items(campaign, kind="post")][:30]
     started = time.perf_counter()
@@ -108,7 +98,7 @@ def _raw_sqlite(path: Path, bodies: list[str]) -> float:
         with conn:
             conn.executemany("INSERT INTO t (body) VALUES (?)", [(b,) for b in bodies])
 
-    seconds = _median(insert, 10)
+    seconds = median_seconds(insert, 10)
     conn.close()
     return seconds
 
@@ -119,11 +109,11 @@ def _export_rows(root: Path) -> list[str]:
     week = generate_week(load_canvas(EXAMPLES[0]))
     campaign = store.save_package(week, user=OPERATOR)
     view = store.package(campaign)
-    files = _median(lambda: zip_bytes(view, approved_only=False), 5)
-    with_posters = _median(
+    files = median_seconds(lambda: zip_bytes(view, approved_only=False), 5)
+    with_posters = median_seconds(
         lambda: zip_bytes(view, approved_only=False, posters=store_posters(store)), 2
     )
-    baseline = _median(week.model_dump_json, 20)
+    baseline = median_seconds(week.model_dump_json, 20)
     store.close()
     return [
         f"| 导出 ZIP（表格、日历、文档、清单） | {files * 1000:.0f} | {files / baseline:.0f}× |",

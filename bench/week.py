@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench import median_seconds
 from pipelines.canvas import load_canvas
 from pipelines.engines.template import TemplateEngine
 from pipelines.tasks import generate_week
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets/examples").glob("*.toml"))
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def run() -> str:

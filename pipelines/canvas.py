@@ -333,8 +333,8 @@ def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
         ) from None
 
 
-def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas:
-    """Parse TOML or JSON text (chosen by `suffix`) into a Canvas."""
+def read_canvas_data(raw: str, *, suffix: str, source: str = "画布") -> dict[str, Any]:
+    """Parse TOML or JSON text (chosen by `suffix`) into plain data, before validation."""
     suffix = suffix.lower().lstrip(".")
     try:
         if suffix == "toml":
@@ -349,7 +349,14 @@ def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas
         raise CanvasError(
             f"{source}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
         ) from None
-    return parse_canvas(data, source=source)
+    if not isinstance(data, dict):
+        raise CanvasError(f"{source}：内容应为一组字段（TOML 表或 JSON 对象）")
+    return data
+
+
+def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas:
+    """Parse TOML or JSON text (chosen by `suffix`) into a Canvas."""
+    return parse_canvas(read_canvas_data(raw, suffix=suffix, source=source), source=source)
 
 
 def load_canvas(path: str | Path) -> Canvas:
@@ -358,7 +365,7 @@ def load_canvas(path: str | Path) -> Canvas:
     if not path.is_file():
         raise CanvasError(f"找不到画布文件：{path}，请检查路径")
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8-sig")  # tolerate a BOM from Windows editors
     except UnicodeDecodeError:
         raise CanvasError(f"{path.name}：文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
     return read_canvas_text(raw, suffix=path.suffix, source=path.name)
