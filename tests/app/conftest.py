@@ -59,9 +59,8 @@ def app() -> Callable[..., AppTest]:
 @pytest.fixture(scope="session")
 def week() -> WeekPackage:
     """One generated week of the example canvas (template engine), shared by read-only tests."""
-    from pipelines.engines.template import TemplateEngine
-
     from pipelines.canvas import load_canvas
+    from pipelines.engines.template import TemplateEngine
 
     canvas = load_canvas(APP.parent / "assets" / "examples" / "fresh_groupbuy.toml")
     return generate_week(canvas, TemplateEngine(seed=0))
