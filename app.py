@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import common
@@ -17,9 +15,8 @@ st.set_page_config(
 )
 common.init_state()
 st.sidebar.markdown("### :material/campaign: 活动画布内容工坊")
-user = current_user()
+current_user()  # signs in, or stops the script at the sign-in form
 
-HERE = Path(__file__).parent
 pages = {
     "策划": [
         st.Page("app_pages/canvas.py", title="活动画布", icon=":material/edit_note:", default=True),
@@ -30,17 +27,12 @@ pages = {
         st.Page("app_pages/livestream.py", title="直播脚本", icon=":material/live_tv:"),
         st.Page("app_pages/fabe.py", title="卖点 FABE", icon=":material/sell:"),
     ],
+    "审核与导出": [
+        st.Page("app_pages/review.py", title="审核", icon=":material/fact_check:"),
+        st.Page("app_pages/export.py", title="导出", icon=":material/ios_share:"),
+    ],
+    "系统": [st.Page("app_pages/settings.py", title="设置", icon=":material/settings:")],
 }
-# Review and export screens come with the review issue; they join the menu once they exist.
-later = [
-    ("app_pages/review.py", "审核", ":material/fact_check:"),
-    ("app_pages/export.py", "导出", ":material/ios_share:"),
-]
-pages["审核与导出"] = [
-    st.Page(path, title=title, icon=icon) for path, title, icon in later if (HERE / path).is_file()
-]
-pages["系统"] = [st.Page("app_pages/settings.py", title="设置", icon=":material/settings:")]
-
 with st.sidebar:
     canvas = common.current_canvas()
     package = common.current_package()
@@ -49,5 +41,5 @@ with st.sidebar:
     if package is not None:
         st.caption(f"本周内容：已生成（{package.engine} 引擎）")
 
-navigation = st.navigation({k: v for k, v in pages.items() if v})
+navigation = st.navigation(pages)
 navigation.run()
