@@ -16,10 +16,10 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +40,7 @@ from pipelines.content import (
 from pipelines.engines.base import Engine, Task, TaskKind
 from pipelines.errors import CampaignCanvasError, ContentError
 
+T = TypeVar("T")
 EventState = Literal["started", "done", "cached", "failed", "skipped"]
 Annotator = Callable[[Item, Canvas], object]
 
@@ -290,9 +291,24 @@ def generate_week(
         from pipelines.engines.template import TemplateEngine
 
         engine = TemplateEngine(seed=seed)
-    return asyncio.run(
+    return run_sync(
         build_week(canvas, engine, cache=cache, concurrency=concurrency, on_event=on_event)
     )
+
+
+def run_sync(work: Coroutine[object, object, T]) -> T:
+    """`asyncio.run` that keeps the result off the main task.
+
+    On Python 3.11, `asyncio.run` ends by formatting the repr of its SIGINT handler, which holds
+    the main task and so the repr of its result: a whole WeekPackage, about 15 ms of wasted work.
+    """
+    box: list[T] = []
+
+    async def main() -> None:
+        box.append(await work)
+
+    asyncio.run(main())
+    return box[0]
 
 
 # --- regenerating one item -------------------------------------------------------------------
@@ -385,4 +401,4 @@ def regenerate_item(
     package: WeekPackage, item_id: str, engine: Engine, *, variant: int = 1
 ) -> WeekPackage:
     """Synchronous `aregenerate_item`."""
-    return asyncio.run(aregenerate_item(package, item_id, engine, variant=variant))
+    return run_sync(aregenerate_item(package, item_id, engine, variant=variant))
