@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import median_seconds
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.engines.base import Task, TaskKind
 from pipelines.engines.template import TemplateEngine
@@ -15,12 +14,7 @@ EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets/examples").g
 
 
 def median_ms(action: Callable[[], object], repeat: int = 30) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    return median_seconds(action, repeat) * 1000
 
 
 def _tasks(canvas: Canvas, engine: TemplateEngine) -> dict[str, list[Task]]:
