@@ -429,7 +429,9 @@ class WeekPackage(_Model):
     livestream: LivestreamScript | None = None
     group_kit: GroupKit | None = None
     launch: LaunchSequence | None = None
-    usage: Usage = Field(default_factory=Usage)
+    task_usage: dict[str, Usage] = Field(
+        default_factory=dict, description="model usage per task id, for the tasks run this time"
+    )
     failures: list[TaskFailure] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -455,6 +457,11 @@ class WeekPackage(_Model):
             if canvas.burst.group_buy and self.launch is None:
                 raise ValueError("画布设置了开团，但缺少开团消息序列")
         return self
+
+    @property
+    def usage(self) -> Usage:
+        """Model usage summed over the package's tasks."""
+        return sum(self.task_usage.values(), Usage())
 
     @property
     def complete(self) -> bool:

@@ -137,7 +137,7 @@ class _Runner:
         self.limit = asyncio.Semaphore(concurrency)
         self.on_event = on_event
         self.annotate = annotate
-        self.usage = Usage()
+        self.usage: dict[str, Usage] = {}
         self.failures: list[TaskFailure] = []
 
     def _emit(self, task: Task, state: EventState, message: str = "") -> None:
@@ -173,7 +173,8 @@ class _Runner:
                 raise self._fail(task, str(exc)) from None
             except ValidationError as exc:
                 raise self._fail(task, f"生成内容未通过校验：{exc.error_count()} 处问题") from None
-        self.usage = self.usage + result.usage
+        if result.usage.calls:
+            self.usage[task.item_id] = result.usage
         if self.annotate is not None:
             for item in _items_of(output):
                 self.annotate(item, self.canvas)
@@ -269,7 +270,7 @@ async def build_week(
             livestream=value(livestream),
             group_kit=value(kit),
             launch=value(launch),
-            usage=runner.usage,
+            task_usage=runner.usage,
             failures=runner.failures,
         )
     except ValidationError as exc:
@@ -393,7 +394,8 @@ async def aregenerate_item(
     except _Failed as exc:
         raise ContentError(f"重新生成「{item_id}」失败：{exc}") from None
     updated = replace_item(package, output)
-    updated.usage = package.usage + runner.usage
+    for task_id, usage in runner.usage.items():
+        updated.task_usage[task_id] = updated.task_usage.get(task_id, Usage()) + usage
     return updated
 
 

@@ -67,6 +67,7 @@ def test_a_whole_week_makes_exactly_one_call_per_task(week_canvas, answers):
     assert set(calls) == expected
     assert package.usage.calls == len(server.requests)
     assert package.usage.prompt_tokens > 0 and package.usage.completion_tokens > 0
+    assert set(package.task_usage) == expected  # usage is recorded per task too
     assert package.engine == "openai:week-model"
 
 
@@ -79,8 +80,9 @@ def test_an_unchanged_rerun_makes_zero_calls(week_canvas, answers):
         again = build(week_canvas, engine, cache)
 
     assert len(server.requests) == calls
-    assert again.model_dump(exclude={"generated_at", "usage"}) == first.model_dump(
-        exclude={"generated_at", "usage"}
+    assert again.usage.calls == 0 and first.usage.calls == calls
+    assert again.model_dump(exclude={"generated_at", "task_usage"}) == first.model_dump(
+        exclude={"generated_at", "task_usage"}
     )
 
 
