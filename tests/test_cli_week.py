@@ -74,3 +74,17 @@ def test_the_console_script_is_installed_and_runs(tmp_path: Path) -> None:
         [str(script), "schema", "canvas"], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert done.returncode == 0 and '"properties"' in done.stdout
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    """`schema` must not pay for the store, the exporters or the batch runner at start-up."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from pipelines.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['schema', 'canvas'])\n"
+        "print(sorted(m for m in ('sqlalchemy', 'openpyxl', 'docx') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -16,19 +16,22 @@ from pipelines.errors import CampaignCanvasError
 COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given a known command, only that command's module is imported (fast start)."""
     parser = argparse.ArgumentParser(
         prog="campaign-canvas",
         description="活动画布内容工坊：一张活动画布，生成一整周的社群内容",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="命令")
-    for name in COMMANDS:
+    for name in [command] if command in COMMANDS else COMMANDS:
         importlib.import_module(f"pipelines.cli.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(argv)
     try:
         return args.func(args)
     except CampaignCanvasError as exc:
