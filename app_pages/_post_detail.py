@@ -8,11 +8,9 @@ from app_pages import common
 from app_pages._posters import show_poster
 from pipelines.content import Post, WeekPackage, product_for
 from pipelines.errors import CampaignCanvasError
-from pipelines.settings import Settings
-from pipelines.tasks import regenerate_item
 
 
-def post_detail(package: WeekPackage, post: Post, settings: Settings) -> None:
+def post_detail(package: WeekPackage, post: Post) -> None:
     st.subheader(f"帖子详情 · {post.id}", divider="red", anchor="post-detail")
     product = product_for(package.canvas, post.product_id)
     meta = [
@@ -36,7 +34,8 @@ def post_detail(package: WeekPackage, post: Post, settings: Settings) -> None:
             common.show_text(post.body, findings["body"])
         common.show_findings(post)
         _edit_form(package, post)
-        _regenerate(package, post, settings)
+        if st.button("重新生成这一条", key=f"regen.{post.id}", icon=":material/refresh:"):
+            common.regenerate(package, post.id, "这一条帖子")
     with poster_column:
         copy = package.poster_for(post.id)
         if copy is None:
@@ -61,23 +60,4 @@ def _edit_form(package: WeekPackage, post: Post) -> None:
         common.show_error(exc)
         return
     common.carry_notice(f"已保存「{title.strip()}」，合规检查已重新运行。")
-    st.rerun()
-
-
-def _regenerate(package: WeekPackage, post: Post, settings: Settings) -> None:
-    if not st.button("重新生成这一条", key=f"regen.{post.id}", icon=":material/refresh:"):
-        return
-    counts = st.session_state[common.REGENERATIONS]
-    variant = counts.get(post.id, 0) + 1
-    try:
-        with st.spinner("正在重写这一条…"):
-            rewritten = regenerate_item(
-                package, post.id, common.get_engine(settings), variant=variant
-            )
-        common.update_item(package, rewritten.item(post.id), source="regenerated")
-    except CampaignCanvasError as exc:
-        common.show_error(exc)
-        return
-    counts[post.id] = variant
-    common.carry_notice(f"已重新生成 {post.id}（第 {variant} 版）。")
     st.rerun()

@@ -183,6 +183,25 @@ def update_item(package: WeekPackage, item: Item, *, source: str = "edited") -> 
     return updated
 
 
+def regenerate(package: WeekPackage, item_id: str, label: str) -> None:
+    """Rewrite one item with one engine call, keep it as a new version, and rerun the page."""
+    from pipelines.tasks import regenerate_item
+
+    counts = st.session_state[REGENERATIONS]
+    variant = counts.get(item_id, 0) + 1
+    try:
+        with st.spinner(f"正在重写{label}…"):
+            engine = get_engine(current_settings())
+            rewritten = regenerate_item(package, item_id, engine, variant=variant)
+        update_item(package, rewritten.item(item_id), source="regenerated")
+    except CampaignCanvasError as exc:
+        show_error(exc)
+        return
+    counts[item_id] = variant
+    carry_notice(f"已重新生成{label} {item_id}（第 {variant} 版）。")
+    st.rerun()
+
+
 def open_store() -> Any:
     """The review store of the current settings, opened once per database."""
     settings = current_settings()

@@ -10,7 +10,6 @@ from pipelines.canvas import normalise_name
 from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import CampaignCanvasError
 from pipelines.poster import list_layouts, load_layout
-from pipelines.tasks import regenerate_item
 
 common.init_state()
 
@@ -46,22 +45,6 @@ def edit_form(package: WeekPackage, copy: PosterCopy) -> None:
         common.show_error(exc)
         return
     common.carry_notice(f"海报「{headline}」已更新并重新渲染。")
-    st.rerun()
-
-
-def regenerate(package: WeekPackage, copy: PosterCopy) -> None:
-    counts = st.session_state[common.REGENERATIONS]
-    variant = counts.get(copy.id, 0) + 1
-    try:
-        with st.spinner("正在重写海报文案…"):
-            engine = common.get_engine(common.current_settings())
-            rewritten = regenerate_item(package, copy.id, engine, variant=variant)
-        common.update_item(package, rewritten.item(copy.id), source="regenerated")
-    except CampaignCanvasError as exc:
-        common.show_error(exc)
-        return
-    counts[copy.id] = variant
-    common.carry_notice(f"已重新生成海报文案 {copy.id}（第 {variant} 版）。")
     st.rerun()
 
 
@@ -123,4 +106,4 @@ for index, copy in enumerate(package.posters):
         with st.expander("修改文案"):
             edit_form(package, copy)
             if st.button("重新生成文案", key=f"regen.{copy.id}", icon=":material/refresh:"):
-                regenerate(package, copy)
+                common.regenerate(package, copy.id, "海报文案")

@@ -229,4 +229,4 @@ if selected is not None:
     except KeyError:
         post = None
     if isinstance(post, Post):
-        post_detail(package, post, settings)
+        post_detail(package, post)
