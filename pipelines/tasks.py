@@ -34,8 +34,8 @@ from pipelines.content import (
     SellingPoints,
     TaskFailure,
     Usage,
-    WeekCalendar,
     WeekPackage,
+    reviewable_items,
 )
 from pipelines.engines.base import Engine, Task, TaskKind
 from pipelines.errors import CampaignCanvasError, ContentError
@@ -106,12 +106,6 @@ class _Failed(Exception):
     """A task failed or was skipped; already recorded."""
 
 
-def _items_of(output: BaseModel) -> list[Item]:
-    if isinstance(output, WeekCalendar):
-        return list(output.posts)
-    return [output] if isinstance(output, Item) else []
-
-
 def _default_annotator() -> Annotator | None:
     try:
         from pipelines.compliance import annotate
@@ -176,7 +170,7 @@ class _Runner:
         if result.usage.calls:
             self.usage[task.item_id] = result.usage
         if self.annotate is not None:
-            for item in _items_of(output):
+            for item in reviewable_items(output):
                 self.annotate(item, self.canvas)
         if self.cache is not None:
             self.cache.put(key, output.model_dump_json())

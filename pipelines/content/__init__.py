@@ -29,6 +29,7 @@ from pipelines.content.items import (
     check_calendar,
     check_poster_copy,
     check_selling_points,
+    reviewable_items,
 )
 from pipelines.content.package import TaskFailure, WeekPackage
 from pipelines.content.scripts import (
@@ -58,5 +59,5 @@ __all__ = [
     "PriceBlock", "PrivateScript", "ProductSegment", "ScriptLine", "SellingPoints", "Severity",
     "Speaker", "TaskFailure", "Usage", "WeekCalendar", "WeekPackage", "canvas_numbers",
     "check_calendar", "check_livestream", "check_poster_copy", "check_selling_points",
-    "format_price", "iter_texts", "numbers_in", "product_for",
+    "format_price", "iter_texts", "numbers_in", "product_for", "reviewable_items",
 ]  # fmt: skip

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from pipelines.canvas import HHMM, Canvas, Channel
 from pipelines.content.base import Item, _canvas, _Model, canvas_numbers, numbers_in, text
@@ -192,3 +192,10 @@ def check_poster_copy(copy: PosterCopy, canvas: Canvas) -> None:
         raise ValueError(f"海报活动价 {copy.price.promo} 与画布不符（应为 {product.offer_price}）")
     if copy.price.original is not None and copy.price.original != product.price:
         raise ValueError(f"海报原价 {copy.price.original} 与画布不符（应为 {product.price}）")
+
+
+def reviewable_items(output: BaseModel) -> list[Item]:
+    """The reviewable items inside one task's output: a calendar's posts, else the output itself."""
+    if isinstance(output, WeekCalendar):
+        return list(output.posts)
+    return [output] if isinstance(output, Item) else []

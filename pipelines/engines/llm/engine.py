@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
 from pipelines.compliance import scan_item
-from pipelines.content import Finding, Item, Usage, WeekCalendar
+from pipelines.content import Finding, Usage, reviewable_items
 from pipelines.engines.base import Result, Task
 from pipelines.engines.llm.answers import (
     BadAnswer,
@@ -230,7 +230,7 @@ class _Attempts:
 
     def review(self, task: Task, output: BaseModel) -> None:
         """Compliance errors in the first valid answer are fed back once; later ones are kept."""
-        scanned = [(item, scan_item(item, task.canvas)) for item in _items(output)]
+        scanned = [(item, scan_item(item, task.canvas)) for item in reviewable_items(output)]
         errors = [
             (item.id, f) for item, findings in scanned for f in findings if f.severity == "error"
         ]
@@ -239,12 +239,6 @@ class _Attempts:
             raise self.reject(_compliance_feedback(errors))
         for item, findings in scanned:
             item.findings = findings
-
-
-def _items(output: BaseModel) -> list[Item]:
-    if isinstance(output, WeekCalendar):
-        return list(output.posts)
-    return [output] if isinstance(output, Item) else []
 
 
 def _compliance_feedback(errors: list[tuple[str, Finding]]) -> str:
