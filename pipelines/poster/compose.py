@@ -241,7 +241,6 @@ def plan_poster(
         "subheadline": copy.subheadline,
         "urgency": copy.urgency,
         "cta": copy.cta,
-        "kind": copy.kind.value,
     }
     product = next((p for p in canvas.products if p.id == copy.product_id), None)
     for box in variant.boxes:

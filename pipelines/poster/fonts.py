@@ -3,13 +3,15 @@
 Emoji are removed before drawing (the bundled CJK fonts have none, and a colour emoji font would
 look out of place on a print-like poster). Any other character must exist in the font used: a
 text whose font lacks a character is set in the next bundled font that has every character of
-it (serif bold → sans bold → sans regular); when no bundled font has it, `PosterError` names it.
-Nothing is ever drawn as a tofu box.
+it (serif bold → sans bold → sans regular); a character no bundled font has is spelled out
+(㎡ → 平方米) or dropped, with a warning, so one rare glyph never costs a poster. Nothing is ever
+drawn as a tofu box.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sys
 import unicodedata
@@ -40,6 +42,21 @@ FALLBACK: dict[str, tuple[str, ...]] = {
 # Joiners and variation selectors left behind by emoji sequences, and other invisible marks.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f\U000e0000-\U000e007f]")
 _SPACES = re.compile(r"\s+")
+# Unit signs that NFKC would turn into Latin (㎡ → m2): spelled the way a Chinese reader says them.
+_SPELLED = {
+    "㎡": "平方米",
+    "㎥": "立方米",
+    "㎏": "千克",
+    "㎎": "毫克",
+    "㎝": "厘米",
+    "㎜": "毫米",
+    "㎞": "公里",
+    "㏄": "毫升",
+    "㎖": "毫升",
+    "㎗": "分升",
+    "℃": "摄氏度",
+}
+log = logging.getLogger(__name__)
 
 
 def font_path(name: str) -> Path:
@@ -113,11 +130,36 @@ def text_width(name: str, size: int) -> Callable[[str], float]:
 
 
 def clean_text(text: str) -> str:
-    """Text as it will be drawn: NFC, emoji and invisible marks removed, whitespace collapsed."""
+    """Text as it will be drawn: NFC, emoji and invisible marks removed, whitespace collapsed,
+    and every character no bundled font has rewritten (㎡ → 平方米) or, failing that, dropped."""
     text = unicodedata.normalize("NFC", text)
     text = emoji.replace_emoji(text, replace="")
     text = _INVISIBLE.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    return _drawable(_SPACES.sub(" ", text).strip())
+
+
+def _drawable(text: str) -> str:
+    known = drawable_chars()
+    if all(ch in known or ch.isspace() for ch in text):
+        return text
+    out = []
+    for ch in text:
+        if ch in known or ch.isspace():
+            out.append(ch)
+            continue
+        spelled = _SPELLED.get(ch) or unicodedata.normalize("NFKC", ch)
+        if all(c in known for c in spelled):
+            out.append(spelled)
+            log.warning("海报文字里的「%s」字体里没有，已改写为「%s」", ch, spelled)
+        else:
+            log.warning("海报文字里的「%s」(U+%04X) 字体里没有，已略去", ch, ord(ch))
+    return "".join(out)
+
+
+@functools.cache
+def drawable_chars() -> frozenset[str]:
+    """Characters at least one bundled font can draw."""
+    return frozenset().union(*(cmap(name) for name in FONTS))
 
 
 def missing_chars(text: str, name: str) -> list[str]:

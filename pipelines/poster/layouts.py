@@ -25,7 +25,7 @@ LAYOUT_DIR = Path(__file__).resolve().parents[2] / "assets" / "layouts"
 SIZES: tuple[tuple[int, int], ...] = ((1080, 1920), (1080, 1440), (1080, 1080), (900, 383))
 
 Role = Literal[
-    "headline", "subheadline", "bullets", "price", "urgency", "cta", "qr", "image", "brand", "kind"
+    "headline", "subheadline", "bullets", "price", "urgency", "cta", "qr", "image", "brand"
 ]
 REQUIRED_ROLES: tuple[str, ...] = (
     "headline",
@@ -48,7 +48,6 @@ ROLE_LABELS: dict[str, str] = {
     "qr": "二维码",
     "image": "商品图",
     "brand": "品牌",
-    "kind": "海报类型",
 }
 
 

@@ -76,3 +76,15 @@ def test_a_missing_font_file_is_a_clear_error(
         font.cache_clear()
         fonts.advances.cache_clear()
         fonts.cmap.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("text", "drawn"),
+    [("客厅30㎡", "客厅30平方米"), ("好物𠀾推荐", "好物推荐"), ("冬日暖锅季", "冬日暖锅季")],
+)
+def test_a_character_no_font_has_is_spelled_out_or_dropped_before_drawing(
+    text: str, drawn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert fonts.clean_text(text) == drawn
+    assert not any(ch not in fonts.drawable_chars() for ch in fonts.clean_text(text))
+    assert (text != drawn) == bool(caplog.records)

@@ -102,10 +102,12 @@ def test_text_too_long_for_its_box_is_refused_naming_text_and_box(
         render_poster(copy, canvas, "fresh")
 
 
-def test_an_unknown_character_is_refused_not_drawn_as_a_box(canvas, copies) -> None:
+def test_an_unknown_character_is_left_out_not_drawn_as_a_box(canvas, copies, caplog) -> None:
     copy = copies[0].model_copy(update={"headline": "好物𠀾推荐"})
-    with pytest.raises(PosterError, match="「𠀾」"):
-        render_poster(copy, canvas, "burst")
+    plain = copies[0].model_copy(update={"headline": "好物推荐"})
+    drawn = render_poster(copy, canvas, "burst")
+    assert drawn.tobytes() == render_poster(plain, canvas, "burst").tobytes()
+    assert any("𠀾" in r.getMessage() for r in caplog.records)
 
 
 def test_the_qr_code_comes_from_the_brand_link(canvas, copies) -> None:
