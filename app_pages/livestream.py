@@ -98,6 +98,11 @@ package = common.require_package()
 script = package.livestream
 st.title("直播脚本")
 common.show_notice()
+if script is None and package.canvas.burst.livestream_day is None:
+    st.info(
+        "这份画布没有安排直播，所以不写直播脚本。要直播的话，在画布的「活动引爆与客服」里填上直播日。"
+    )
+    st.stop()
 if script is None:
     st.warning("直播脚本没有生成成功，请回到「一周日历」查看失败原因并重新生成。")
     st.stop()

@@ -41,6 +41,8 @@ def text(max_length: int, *, min_length: int = 1) -> Any:
 Short = text(30)
 Line = text(120)
 Para = text(600, min_length=0)  # optional free text
+OptLine = text(120, min_length=0)  # optional one-liner: "" means not given
+OptShort = text(20, min_length=0)
 
 
 class Channel(StrEnum):
@@ -84,6 +86,9 @@ WarmUpMethod = Literal["预约", "订金", "定金膨胀", "1元付", "加群", 
 BurstMethod = Literal[
     "开团", "秒杀", "限时限量", "唱单", "战绩播报", "拼团", "满减", "优惠券", "套餐"
 ]
+Trade = Literal[
+    "生鲜食品", "烘焙甜品", "服装", "童装母婴", "美妆个护", "家电家居", "宠物用品", "茶酒饮品"
+]
 MemberTier = Literal["粉丝", "会员", "VIP"]
 CustomerState = Literal["新客", "活跃", "沉睡"]
 
@@ -111,14 +116,17 @@ class Product(_Model):
         None, title="商品编号"
     )
     name: Short = Field(title="商品名称")
-    category: text(20) = Field("", title="品类", min_length=0)
+    category: OptShort = Field("", title="品类")
     price: Decimal = Field(gt=0, max_digits=9, decimal_places=2, title="原价")
     promo_price: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2, title="活动价")
-    specs: Line = Field("", title="规格", min_length=0)
+    specs: OptLine = Field("", title="规格")
     features: list[Line] = Field(min_length=1, max_length=8, title="产品特点")
+    benefits: list[OptLine] = Field(
+        default_factory=list, max_length=8, title="益处", description="与产品特点逐条对应，可留空"
+    )
     evidence: list[Line] = Field(default_factory=list, max_length=6, title="证据")
     stock: int | None = Field(None, ge=0, title="库存")
-    service: Line = Field("", title="服务承诺", min_length=0)
+    service: OptLine = Field("", title="服务承诺")
     image: str | None = Field(None, max_length=300, title="商品图片")
 
     @model_validator(mode="after")
@@ -148,23 +156,23 @@ class WarmUp(_Model):
 
 
 class Burst(_Model):
-    methods: list[BurstMethod] = Field(default_factory=lambda: ["秒杀"], title="引爆方式")
+    # No default mechanics: a flash sale runs only when the operator plans one.
+    methods: list[BurstMethod] = Field(default_factory=list, title="引爆方式")
     flash_sale_times: list[HHMM] = Field(
-        default_factory=lambda: ["10:00", "12:00", "15:00", "18:00"],
-        max_length=6,
-        title="秒杀时间",
+        default_factory=list, max_length=6, title="秒杀时间", description="选了秒杀才用"
     )
     group_buy: bool = Field(False, title="是否开团")
     launch_day: int = Field(3, ge=1, le=7, title="开团/引爆日")
     livestream_day: int | None = Field(None, ge=1, le=7, title="直播日")
     livestream_time: HHMM = Field("20:00", title="直播开始时间")
     livestream_minutes: int = Field(90, ge=30, le=240, title="直播时长（分钟）")
-    service: Line = Field("", title="客服准备", min_length=0)
+    service: OptLine = Field("", title="客服准备")
     notes: Para = Field("", title="引爆说明")
 
 
 class Brand(_Model):
     name: Short = Field(title="品牌/门店名称")
+    trade: Trade | None = Field(None, title="行业", description="不填时按商品品类推断")
     colors: list[HexColor] = Field(
         default_factory=lambda: ["#E4393C", "#FFF4E0"], min_length=1, max_length=4, title="品牌色"
     )

@@ -49,9 +49,10 @@ def selling_points_markdown(points: SellingPoints) -> str:
             f"- F 属性：{fabe.feature}",
             f"- A 作用：{fabe.advantage}",
             f"- B 益处：{fabe.benefit}",
-            f"- E 证据：{fabe.evidence}",
+            f"- E 证据：{fabe.evidence or '（画布未提供）'}",
             "",
         ]
+    lines += [f"> 运营提醒（不对外发）：{note}" for note in points.operator_notes]
     for variant in points.variants:
         lines += [f"- **{variant.channel.value}·{variant.persona}**：{variant.body}"]
     return "\n".join(lines) + "\n"

@@ -222,7 +222,9 @@ async def build_week(
         return await runner.run(Task(kind, item_id, canvas, selling_points=tuple(points)))
 
     calendar = spawn(with_points(TaskKind.CALENDAR, "calendar"))
-    livestream = spawn(with_points(TaskKind.LIVESTREAM, "livestream"))
+    # A run-of-show only for a canvas that plans a live.
+    has_live = canvas.burst.livestream_day is not None
+    livestream = spawn(with_points(TaskKind.LIVESTREAM, "livestream")) if has_live else None
     launch = spawn(with_points(TaskKind.LAUNCH, "launch")) if canvas.burst.group_buy else None
 
     async def posters() -> list[PosterCopy]:
@@ -245,7 +247,7 @@ async def build_week(
         return [p for p in done if isinstance(p, PosterCopy)]
 
     poster_job = spawn(posters())
-    everything = [*fabe, kit, calendar, livestream, poster_job] + ([launch] if launch else [])
+    everything = [*fabe, kit, calendar, poster_job, *(j for j in (livestream, launch) if j)]
     await asyncio.gather(*everything, return_exceptions=True)
 
     def value(job: asyncio.Task | None) -> BaseModel | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from week_factory import with_live
 
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.engines.fake import FakeEngine
@@ -17,6 +18,12 @@ EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.toml"))
 def canvas() -> Canvas:
     """The community fresh-food group-buy example."""
     return load_canvas(ROOT / "assets" / "examples" / "fresh_groupbuy.toml")
+
+
+@pytest.fixture
+def live_canvas(canvas: Canvas) -> Canvas:
+    """The fresh-food example with a Friday group live, so the week has every kind of item."""
+    return with_live(canvas)
 
 
 @pytest.fixture

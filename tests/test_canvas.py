@@ -48,7 +48,8 @@ def test_defaults_fill_what_may_be_left_out() -> None:
     data = changed("burst", None)
     data = {k: v for k, v in data.items() if k not in {"warmup", "channels", "group_rules"}}
     canvas = parse_canvas(data)
-    assert canvas.burst.flash_sale_times == ["10:00", "12:00", "15:00", "18:00"]
+    # No mechanic by default: a flash sale runs only when the operator chooses one.
+    assert canvas.burst.methods == [] and canvas.burst.flash_sale_times == []
     assert [c.value for c in canvas.channels] == ["社群", "朋友圈"]
     assert canvas.warmup.methods == ["预告", "加群"]
 

@@ -22,7 +22,7 @@ from pipelines.settings import load_settings
 KEY = "sk-test-secret-4242"
 
 KIT: dict[str, Any] = {
-    "names": ["邻里鲜暖锅团", "鲜姐的邻里群", "暖锅季福利群"],
+    "names": ["邻里鲜暖锅团", "鲜姐的邻里群", "暖锅季邻里群"],
     "rules": ["只聊生活和团购", "售后私聊团长", "晚上十点后不打扰"],
     "welcome": "欢迎邻居入群，我是鲜姐，每周的新鲜好菜都在这里。",
     "announcement": "本周暖锅季开团，详情看群待办。",

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from openai_server import Reply, ScriptedServer, answers_from, item_id_of, package_answers
+from week_factory import with_live
 
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.engines.llm import LLMEngine
@@ -23,7 +24,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "fres
 
 @pytest.fixture(scope="module")
 def week_canvas() -> Canvas:
-    return load_canvas(EXAMPLE)
+    return with_live(load_canvas(EXAMPLE))  # a live day, so every kind of task runs
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +176,9 @@ def test_the_week_command_runs_on_the_openai_engine_and_reruns_from_its_disk_cac
             "CC_PROVIDER": "vllm",
         }.items():
             monkeypatch.setenv(name, value)
-        args = ["week", str(EXAMPLE), "--engine", "openai", "--out", "out", "--no-posters"]
+        path = tmp_path / "canvas.json"  # the canvas the answers were written for
+        path.write_text(week_canvas.model_dump_json(), encoding="utf-8")
+        args = ["week", str(path), "--engine", "openai", "--out", "out", "--no-posters"]
         assert main(args) == 0
         calls = len(server.requests)
         assert main(args) == 0

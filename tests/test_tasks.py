@@ -27,20 +27,20 @@ def build(canvas: Canvas, engine, **kwargs) -> WeekPackage:
     return asyncio.run(build_week(canvas, engine, **kwargs))
 
 
-def test_a_full_week_is_built_and_complete(canvas: Canvas, fake_engine: FakeEngine) -> None:
-    package = build(canvas, fake_engine)
+def test_a_full_week_is_built_and_complete(live_canvas: Canvas, fake_engine: FakeEngine) -> None:
+    package = build(live_canvas, fake_engine)
     assert package.complete
-    assert len(package.selling_points) == len(canvas.products)
+    assert len(package.selling_points) == len(live_canvas.products)
     assert package.calendar is not None and package.livestream is not None
     assert package.launch is not None  # the fresh-food canvas runs a group-buy
     assert len(package.posters) == sum(p.needs_poster for p in package.calendar.posts)
     kinds = [t.kind for t in fake_engine.history]
-    assert kinds.count(TaskKind.FABE) == len(canvas.products)
+    assert kinds.count(TaskKind.FABE) == len(live_canvas.products)
     assert kinds.count(TaskKind.CALENDAR) == kinds.count(TaskKind.LIVESTREAM) == 1
 
 
-def test_tasks_run_after_what_they_depend_on(canvas: Canvas, fake_engine: FakeEngine) -> None:
-    build(canvas, fake_engine)
+def test_tasks_run_after_what_they_depend_on(live_canvas: Canvas, fake_engine: FakeEngine) -> None:
+    build(live_canvas, fake_engine)
     order = [t.kind for t in fake_engine.history]
     last_fabe = max(i for i, k in enumerate(order) if k is TaskKind.FABE)
     calendar = order.index(TaskKind.CALENDAR)
@@ -48,7 +48,9 @@ def test_tasks_run_after_what_they_depend_on(canvas: Canvas, fake_engine: FakeEn
     assert last_fabe < calendar < first_poster
     assert last_fabe < order.index(TaskKind.LIVESTREAM)
     calendar_task = fake_engine.history[calendar]
-    assert {p.product_id for p in calendar_task.selling_points} == {p.id for p in canvas.products}
+    assert {p.product_id for p in calendar_task.selling_points} == {
+        p.id for p in live_canvas.products
+    }
 
 
 @pytest.mark.parametrize("bound", [1, 2, 3])
@@ -88,10 +90,10 @@ def test_the_disk_cache_survives_a_new_process(canvas: Canvas, tmp_path: Path) -
     assert first.history and not second.history
 
 
-def test_a_failed_task_fails_only_what_depends_on_it(canvas: Canvas, fake_engine) -> None:
+def test_a_failed_task_fails_only_what_depends_on_it(live_canvas: Canvas, fake_engine) -> None:
     fake_engine.enqueue(TaskKind.FABE, EngineError("模型超时"))
     cache = MemoryCache()
-    package = build(canvas, fake_engine, cache=cache)
+    package = build(live_canvas, fake_engine, cache=cache)
     failed = {f.task_id: f for f in package.failures}
     assert failed["fabe-beef"].message == "模型超时" and not failed["fabe-beef"].skipped
     assert failed["calendar"].skipped and failed["livestream"].skipped and failed["launch"].skipped
@@ -100,7 +102,7 @@ def test_a_failed_task_fails_only_what_depends_on_it(canvas: Canvas, fake_engine
     assert package.calendar is None and package.posters == []
 
     calls_before = len(fake_engine.history)
-    rerun = build(canvas, fake_engine, cache=cache)
+    rerun = build(live_canvas, fake_engine, cache=cache)
     redone = [t.item_id for t in fake_engine.history[calls_before:]]
     assert rerun.complete
     assert "fabe-veg" not in redone and "group-kit" not in redone and "fabe-beef" in redone
@@ -133,9 +135,9 @@ def test_regenerating_one_item_is_exactly_one_call(canvas: Canvas, fake_engine) 
 
 
 @pytest.mark.parametrize("item_id", ["fabe-veg", "livestream", "group-kit", "launch"])
-def test_every_kind_of_item_can_be_regenerated(canvas: Canvas, item_id: str) -> None:
+def test_every_kind_of_item_can_be_regenerated(live_canvas: Canvas, item_id: str) -> None:
     engine = TemplateEngine(seed=3)
-    package = generate_week(canvas, engine)
+    package = generate_week(live_canvas, engine)
     updated = regenerate_item(package, item_id, engine, variant=2)
     assert updated.item(item_id).id == item_id
     assert updated.complete

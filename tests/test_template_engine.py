@@ -33,7 +33,9 @@ from pipelines.errors import EngineError
 from pipelines.playbook import load_playbook
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.toml"))
+EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.toml")) + sorted(
+    (ROOT / "tests" / "data" / "canvases").glob("*.toml")
+)
 CLOCK_OR_DATE = re.compile(r"\d{1,2}:\d{2}|\d{1,2}月\d{1,2}日")
 BANNED = [
     "最", "第一", "唯一", "首选", "独家", "顶级", "极致", "全网", "100%", "绝对", "永久",
@@ -49,13 +51,13 @@ class Week:
     points: list[SellingPoints]
     calendar: WeekCalendar
     posters: list[PosterCopy]
-    livestream: LivestreamScript
+    livestream: LivestreamScript | None
     kit: GroupKit
     launch: LaunchSequence | None
 
     def items(self) -> list[BaseModel]:
-        items = [*self.points, self.calendar, *self.posters, self.livestream, self.kit]
-        return items + ([self.launch] if self.launch else [])
+        items = [*self.points, self.calendar, *self.posters, self.kit]
+        return items + [x for x in (self.livestream, self.launch) if x is not None]
 
 
 def run(engine: TemplateEngine, task: Task) -> BaseModel:
@@ -75,7 +77,9 @@ def build(canvas: Canvas, seed: int = 0) -> Week:
         for p in calendar.posts
         if p.needs_poster
     ]
-    live = run(engine, Task(TaskKind.LIVESTREAM, "livestream", canvas, selling_points=deps))
+    live = None
+    if canvas.burst.livestream_day is not None:
+        live = run(engine, Task(TaskKind.LIVESTREAM, "livestream", canvas, selling_points=deps))
     kit = run(engine, Task(TaskKind.GROUP_KIT, "group-kit", canvas))
     launch = None
     if canvas.burst.group_buy:
@@ -103,6 +107,7 @@ def texts(week: Week) -> list[tuple[str, str]]:
 
 
 each_example = pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+LIVE_EXAMPLES = [p for p in EXAMPLES if load_canvas(p).burst.livestream_day is not None]
 
 
 @each_example
@@ -137,7 +142,8 @@ def test_every_product_is_featured_in_the_calendar_and_the_livestream(example):
     week = week_of(example)
     ids = {p.id for p in week.canvas.products}
     assert ids <= {p.product_id for p in week.calendar.posts}
-    assert ids == {s.product_id for s in week.livestream.segments}
+    if week.livestream is not None:
+        assert ids == {s.product_id for s in week.livestream.segments}
 
 
 @each_example
@@ -206,7 +212,8 @@ def test_another_seed_words_the_week_differently(example):
     bodies = zip(first.calendar.posts, second.calendar.posts, strict=True)
     changed = sum(a.body != b.body for a, b in bodies)
     assert changed >= len(first.calendar.posts) // 3
-    assert first.livestream.model_dump() != second.livestream.model_dump()
+    if first.livestream is not None:
+        assert first.livestream.model_dump() != second.livestream.model_dump()
 
 
 @each_example
@@ -251,18 +258,15 @@ def test_the_burst_lands_on_the_launch_day_after_its_warm_up(example):
 
 
 @each_example
-def test_selling_points_quote_the_canvas_evidence_or_name_a_demonstration(example):
+def test_selling_points_quote_the_canvas_evidence_or_leave_it_empty(example):
     week = week_of(example)
     for points in week.points:
         product = week.canvas.product(points.product_id)
         for chain in points.fabe:
-            if product.evidence:
-                assert chain.evidence in product.evidence
-            else:
-                assert not numbers_in(chain.evidence)
+            assert chain.evidence == "" or chain.evidence in product.evidence
 
 
-@each_example
+@pytest.mark.parametrize("example", LIVE_EXAMPLES, ids=lambda p: p.stem)
 def test_the_livestream_runs_close_to_the_planned_length(example):
     week = week_of(example)
     planned = week.canvas.burst.livestream_minutes
@@ -323,12 +327,13 @@ def test_the_template_engine_speaks_the_engine_protocol(example):
 @each_example
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_compliance_checker_finds_no_error_in_the_whole_output(example, seed):
-    compliance = pytest.importorskip("pipelines.compliance")
+    from pipelines import compliance
+
     week = week_of(example, seed)
-    items = [*week.points, *week.calendar.posts, *week.posters, week.livestream, week.kit]
+    items = [i for i in week.items() if i is not week.calendar] + list(week.calendar.posts)
     errors = [
         (item.id, f.field, f.span, f.rule)
-        for item in items + ([week.launch] if week.launch else [])
+        for item in items
         for f in compliance.scan_item(item, week.canvas)
         if f.severity == "error"
     ]

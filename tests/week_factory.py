@@ -184,3 +184,9 @@ def make_week(canvas: Canvas) -> WeekPackage:
 
 
 __all__ = ["ERROR_POST", "WARNING_POST", "make_week"]
+
+
+def with_live(canvas: Canvas, day: int = 5) -> Canvas:
+    """The same canvas with a livestream planned on `day` (the whole week, script included)."""
+    burst = canvas.burst.model_copy(update={"livestream_day": day})
+    return canvas.model_copy(update={"burst": burst})

@@ -31,7 +31,9 @@ class Fabe(_Model):
     feature: text(80) = Field(description="属性：它是什么/有什么")
     advantage: text(120) = Field(description="作用：这带来什么，比替代品好在哪")
     benefit: text(160) = Field(description="益处：目标人群在场景里得到什么")
-    evidence: text(160) = Field(description="证据：只能来自画布；没有则写可验证的演示方式")
+    evidence: text(160, 0) = Field(
+        "", description="证据：原样引用画布里支撑这个特点的证据；画布没有就留空"
+    )
 
 
 class ChannelVariant(_Model):
@@ -48,6 +50,11 @@ class SellingPoints(Item):
     fabe: list[Fabe] = Field(min_length=1, max_length=4)
     scene_line: text(200) = Field(description="场景还原：从人群在场景里的痛点说起")
     variants: list[ChannelVariant] = Field(min_length=1, max_length=12)
+    operator_notes: list[text(160)] = Field(
+        default_factory=list,
+        max_length=4,
+        description="写给运营看的提醒（如：补充哪类证据），不对外发",
+    )
 
     @model_validator(mode="after")
     def _evidence_from_canvas(self, info: ValidationInfo) -> SellingPoints:

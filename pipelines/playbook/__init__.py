@@ -8,7 +8,7 @@
 Sections: calendar (activity types, content forms, daily slots, 朋友圈 balance, hooks, launch
 timeline), selling (FABE, selling-point methods), posters (kinds, sizes), livestream (acts,
 segment steps, contingencies, review metrics), group_kit and phrases (the template engine's
-phrase banks). `compliance.toml` lives here too but is read by the compliance checker.
+phrase banks) and honesty (what copy may claim only when the canvas names it). `compliance.toml` lives here too but is read by the compliance checker.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from pipelines.errors import PlaybookError
 from pipelines.playbook.models import Playbook
 
 PLAYBOOK_DIR = Path(__file__).resolve().parent
-SECTIONS = ("calendar", "selling", "posters", "livestream", "group_kit", "phrases")
+SECTIONS = (
+    "calendar", "selling", "posters", "livestream", "group_kit", "phrases", "honesty", "tones"
+)  # fmt: skip
+TRADES_DIR = "trades"  # one file per trade pack
 
 _MESSAGES = {
     "missing": "缺少必填项",
@@ -57,6 +60,7 @@ def read_playbook(directory: Path = PLAYBOOK_DIR) -> Playbook:
             raise PlaybookError(f"玩法库缺少数据文件 {path.name}，请检查安装是否完整") from None
         except tomllib.TOMLDecodeError as exc:
             raise PlaybookError(f"玩法库文件 {path.name} 的 TOML 格式错误：{exc}") from None
+    data["trades"] = [_read_toml(path) for path in sorted((directory / TRADES_DIR).glob("*.toml"))]
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
@@ -64,9 +68,18 @@ def read_playbook(directory: Path = PLAYBOOK_DIR) -> Playbook:
         for error in exc.errors(include_url=False):
             where = ".".join(str(part) for part in error["loc"])
             file = f"{error['loc'][0]}.toml" if error["loc"] else "跨文件检查"
+            if error["loc"][:1] == ("trades",) and len(error["loc"]) > 1:
+                file = f"trades/ 第 {int(error['loc'][1]) + 1} 个文件"
             message = _MESSAGES.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
             lines.append(f"- {file}（{where}）：{message}")
         raise PlaybookError("玩法库数据有误：\n" + "\n".join(lines)) from None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(f"玩法库文件 {path.name} 的 TOML 格式错误：{exc}") from None
 
 
 @functools.cache

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from pipelines.canvas import HHMM, BurstMethod, Channel, WarmUpMethod
+from pipelines.canvas import HHMM, BurstMethod, Channel, Trade, WarmUpMethod
 from pipelines.content import (
     ACT_ORDER,
     LAUNCH_ORDER,
@@ -25,6 +25,7 @@ from pipelines.content import (
 
 PLACEHOLDERS = frozenset(
     [
+        "address",
         "advantage",
         "audience",
         "benefit",
@@ -47,6 +48,15 @@ PLACEHOLDERS = frozenset(
         "other_product",
         "pain",
         "persona",
+        "persona_scene",
+        "photo_brief",
+        "care",
+        "usage",
+        "verb",
+        "launch_when",
+        "live_when",
+        "warmup_notes",
+        "burst_notes",
         "price_line",
         "price_summary",
         "product",
@@ -358,6 +368,12 @@ class InvitePhrases(_Section):
     bodies: Phrases
 
 
+class GenericTrade(_Section):
+    usage: Phrases
+    care: Phrases
+    photo_briefs: Phrases
+
+
 class PhraseBank(_Section):
     """说法库：模板引擎按槽位组句；大模型引擎可以把它当作语气参考。"""
 
@@ -374,6 +390,7 @@ class PhraseBank(_Section):
     live: LivePhrases
     invite: InvitePhrases
     launch: dict[LaunchStep, Phrases]
+    generic: GenericTrade
 
 
 class Playbook(_Section):
@@ -385,6 +402,12 @@ class Playbook(_Section):
     livestream: LivestreamGuide
     group_kit: GroupKitGuide
     phrases: PhraseBank
+    honesty: HonestyGuide
+    tones: ToneGuide
+    trades: list[TradePack] = Field(min_length=1)
+
+    def trade(self, key: str) -> TradePack:
+        return next(t for t in self.trades if t.key == key)
 
     @model_validator(mode="after")
     def _sections_agree(self) -> Playbook:
@@ -414,6 +437,96 @@ class Playbook(_Section):
         missing_slots = needed - {s.key for s in self.calendar.daily_slots}
         if missing_slots:
             problems.append(f"calendar.toml 的每日节奏缺少槽位：{sorted(missing_slots)}")
+        packs = [t.key for t in self.trades]
+        if sorted(packs) != sorted(get_args(Trade)):
+            problems.append(
+                f"trades/ 的行业包应一行业一个，恰好是 {list(get_args(Trade))}，现在是 {packs}"
+            )
+        try:
+            self.tones.profile(self.tones.default)
+        except StopIteration:
+            problems.append(f"tones.toml 的默认语气「{self.tones.default}」没有对应的档案")
         if problems:
             raise ValueError("；".join(problems))
         return self
+
+
+# --- honesty.toml ----------------------------------------------------------------------------
+
+_CONDITIONS = ("live", "stock", "group_buy")
+
+
+def _check_backing(value: str) -> str:
+    known = (*_CONDITIONS, *get_args(WarmUpMethod), *get_args(BurstMethod))
+    if value not in known:
+        raise ValueError(f"「{value}」不是画布选项：只能是预热/引爆方式，或 {list(_CONDITIONS)}")
+    return value
+
+
+class Mechanic(_Section):
+    """A mechanic, gift, scarcity or proof claim that copy may make only when the canvas names it."""
+
+    key: str
+    words: list[str] = Field(min_length=1)
+    backed_by: list[Annotated[str, AfterValidator(_check_backing)]]
+
+
+class HonestyGuide(_Section):
+    """画布没给就不说：玩法、福利、稀缺、见证说法及支撑它们的画布选项。"""
+
+    mechanics: list[Mechanic] = Field(min_length=1)
+
+
+# --- trades/*.toml ---------------------------------------------------------------------------
+
+
+class Attribute(_Section):
+    """A common attribute word of a trade and what it does, in our own words."""
+
+    words: list[str] = Field(min_length=1, description="出现在商品特点里的属性词")
+    does: Phrase = Field(description="作用：这个属性带来什么（不写功效承诺）")
+    gain: Phrase = Field(description="益处：日常里得到什么")
+    tags: list[str] = Field(default_factory=list, description="它回应的痛点关键词")
+
+
+class TradePack(_Section):
+    """One trade's knowledge: how it speaks, when it posts, what its attribute words mean."""
+
+    key: str
+    name: str
+    categories: list[str] = Field(min_length=1, description="品类或商品名里出现这些词就是这个行业")
+    verb: str = Field(description="吃/喝/穿/用")
+    usage: Phrases
+    care: Phrases
+    photo_briefs: Phrases
+    topics: Phrases = Field(description="这个行业的群互动话题（不带奖励）")
+    rhythm: str = Field(description="这个行业一周怎么发")
+    times: dict[str, list[HHMM]] = Field(default_factory=dict, description="槽位时间（覆盖默认）")
+    attributes: list[Attribute] = Field(min_length=10)
+
+
+# --- tones.toml ------------------------------------------------------------------------------
+
+
+class ToneProfile(_Section):
+    """How a voice writes: address, punctuation, emoji, how hard it sells."""
+
+    key: str
+    keywords: list[str] = Field(description="画布语气里出现这些词就用这个语气")
+    address: str = Field(description="称呼；空表示不称呼")
+    exclaim: bool = Field(description="句末用感叹号")
+    emoji: list[str] = Field(default_factory=list)
+    sell: Literal["soft", "plain", "hard"]
+    short: bool = Field(False, description="短句：只留每段的第一句")
+    closings: Phrases = Field(description="这个语气的收尾句")
+
+
+class ToneGuide(_Section):
+    default: str
+    profiles: list[ToneProfile] = Field(min_length=3)
+
+    def profile(self, key: str) -> ToneProfile:
+        return next(p for p in self.profiles if p.key == key)
+
+
+Playbook.model_rebuild()

@@ -58,12 +58,15 @@ def app() -> Callable[..., AppTest]:
 
 @pytest.fixture(scope="session")
 def week() -> WeekPackage:
-    """One generated week of the example canvas (template engine), shared by read-only tests."""
+    """One generated week of the example canvas with a live day (template engine), shared by
+    read-only tests, so every page has something to show."""
+    from week_factory import with_live
+
     from pipelines.canvas import load_canvas
     from pipelines.engines.template import TemplateEngine
 
     canvas = load_canvas(APP.parent / "assets" / "examples" / "fresh_groupbuy.toml")
-    return generate_week(canvas, TemplateEngine(seed=0))
+    return generate_week(with_live(canvas), TemplateEngine(seed=0))
 
 
 @pytest.fixture

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from app_pages import common
+from pipelines.canvas import load_canvas
 from pipelines.content import WeekPackage
+from pipelines.engines.template import TemplateEngine
+from pipelines.tasks import generate_week
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 PAGES = ["app_pages/posters.py", "app_pages/livestream.py", "app_pages/fabe.py"]
 
@@ -65,6 +71,14 @@ def test_choosing_a_layout_is_kept_for_that_poster(app, week: WeekPackage) -> No
     at.switch_page("app_pages/fabe.py").run()
     at.switch_page("app_pages/posters.py").run()
     assert at.selectbox(key=f"layout.{first.id}").value == other
+
+
+def test_a_week_without_a_live_says_so_on_the_livestream_page(app) -> None:
+    canvas = load_canvas(EXAMPLES / "fresh_groupbuy.toml")
+    week = generate_week(canvas, TemplateEngine(seed=0))
+    at = app("app_pages/livestream.py", canvas=canvas, package=week)
+    assert not at.exception and not at.error
+    assert "没有安排直播" in at.info[0].value
 
 
 def test_the_livestream_timeline_covers_every_block(app, week: WeekPackage) -> None:

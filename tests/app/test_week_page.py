@@ -57,10 +57,10 @@ def test_reruns_and_page_switches_never_call_the_engine_again(app, engine, canva
 
 
 def test_a_failed_task_shows_its_chinese_error_and_the_rest_stays_usable(
-    app, engine, canvas: Canvas
+    app, engine, live_canvas: Canvas
 ) -> None:
     engine.enqueue(TaskKind.LIVESTREAM, EngineError("模型服务超时，请稍后再试"))
-    at = app(WEEK, canvas=canvas)
+    at = app(WEEK, canvas=live_canvas)
     generate(at)
     assert any("livestream" in e.value and "模型服务超时" in e.value for e in at.error)
     assert at.session_state[common.PACKAGE].calendar is not None

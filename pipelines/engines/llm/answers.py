@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pipelines.canvas import describe_validation_error
+from pipelines.content.honesty import check_generated
 from pipelines.engines.base import OUTPUT_MODELS, Task, TaskKind
 
 # Filled in by the system, never written by the model.
@@ -99,14 +100,22 @@ def parse_answer(task: Task, raw: str | None) -> BaseModel:
     _fill_system_fields(task, data)
     model = task.output_model
     try:
-        return model.model_validate_json(
+        output = model.model_validate_json(
             json.dumps(data, ensure_ascii=False), context={"canvas": task.canvas}
         )
     except ValidationError as exc:
-        lines = describe_validation_error(model, exc)
-        problems = "\n".join(f"- {line}" for line in lines[:20])
-        more = f"\n（另有 {len(lines) - 20} 处）" if len(lines) > 20 else ""
-        raise BadAnswer(f"回答未通过校验，共 {len(lines)} 处问题：\n{problems}{more}") from None
+        _reject(describe_validation_error(model, exc))
+    _reject(check_generated(output, task.canvas))
+    return output
+
+
+def _reject(lines: list[str]) -> None:
+    """Raise BadAnswer listing the problems, if there are any."""
+    if not lines:
+        return
+    problems = "\n".join(f"- {line}" for line in lines[:20])
+    more = f"\n（另有 {len(lines) - 20} 处）" if len(lines) > 20 else ""
+    raise BadAnswer(f"回答未通过校验，共 {len(lines)} 处问题：\n{problems}{more}")
 
 
 def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:

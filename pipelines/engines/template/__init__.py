@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipelines.content.honesty import check_generated
 from pipelines.engines.base import Result, Task, TaskKind
 from pipelines.engines.template.common import Facts, Writer, rng_for
 from pipelines.engines.template.fabe import selling_points
@@ -23,7 +24,7 @@ from pipelines.errors import EngineError
 from pipelines.playbook import load_playbook
 
 # Bump when the composition changes, so cached answers of an older engine are not reused.
-VERSION = "template-1"
+VERSION = "template-2"
 _NOT_TEXT = {"id", "product_id", "post_id", "time", "date", "start_time", "step"}
 
 
@@ -44,8 +45,13 @@ class TemplateEngine:
 
     def compose(self, task: Task) -> BaseModel:
         """The output of `task`, synchronously (the work is pure and fast)."""
-        output = self._compose(task)
-        return _without_avoided(output, task.canvas.avoid_words)
+        output = _without_avoided(self._compose(task), task.canvas.avoid_words)
+        problems = check_generated(output, task.canvas)
+        if problems:  # a bug in the phrase data or the planner, never the user's fault
+            raise EngineError(
+                f"模板引擎写出了画布没有的内容（{task.item_id}）：" + "；".join(problems[:5])
+            )
+        return output
 
     def _writer(self, task: Task, item_id: str | None = None, facts: Facts | None = None) -> Writer:
         rng = rng_for(self.seed, item_id or task.item_id, task.variant)
@@ -60,14 +66,15 @@ class TemplateEngine:
                 raise EngineError(f"卖点任务 {task.item_id} 没有指定商品")
             return selling_points(self._writer(task), task.product, task.item_id)
         if kind is TaskKind.CALENDAR:
-            plan = plan_week(canvas, self.playbook, self.seed)
-            facts = Facts(canvas)  # shared by the posts: the canvas facts are computed once
-            return write_calendar(
-                lambda post_id: self._writer(task, post_id, facts), plan, points, task.item_id
-            )
+            return self._calendar(task, points, task.item_id)
         if kind is TaskKind.POST:
             if task.post is None:
                 raise EngineError(f"帖子改写任务 {task.item_id} 没有附上原帖")
+            if task.variant == 0:  # the post as the week wrote it (its title made unique there)
+                week = self._calendar(task, points, "calendar")
+                found = next((p for p in week.posts if p.id == task.post.id), None)
+                if found is not None:
+                    return found
             plan = plan_week(canvas, self.playbook, self.seed)
             return rewrite_post(self._writer(task), plan, points, task.post, task.variant)
         if kind is TaskKind.POSTER_COPY:
@@ -75,6 +82,8 @@ class TemplateEngine:
                 raise EngineError(f"海报文案任务 {task.item_id} 没有附上帖子")
             return poster_copy(self._writer(task), task.post, task.item_id)
         if kind is TaskKind.LIVESTREAM:
+            if canvas.burst.livestream_day is None:
+                raise EngineError("画布没有安排直播（引爆里的直播日为空），不写直播脚本")
             return livestream_script(self._writer(task), points, task.item_id)
         if kind is TaskKind.GROUP_KIT:
             return group_kit(self._writer(task), task.item_id)
@@ -82,6 +91,15 @@ class TemplateEngine:
             plan = plan_week(canvas, self.playbook, self.seed)
             return launch_sequence(self._writer(task), task.item_id, plan)
         raise EngineError(f"模板引擎不支持任务类型 {kind}")
+
+    def _calendar(self, task: Task, points, item_id: str) -> BaseModel:
+        plan = plan_week(task.canvas, self.playbook, self.seed)
+        facts = Facts(task.canvas)  # shared by the posts: the canvas facts are computed once
+        # Each post draws from its own generator (seeded by its id, never the task's variant).
+        calendar_task = Task(TaskKind.CALENDAR, item_id, task.canvas)
+        return write_calendar(
+            lambda post_id: self._writer(calendar_task, post_id, facts), plan, points, item_id
+        )
 
 
 def _without_avoided(output: BaseModel, avoid: list[str]) -> BaseModel:

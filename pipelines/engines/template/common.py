@@ -16,7 +16,10 @@ from typing import TypeVar
 
 from pipelines.canvas import Canvas, Persona, Product, Scene
 from pipelines.content import format_price
+from pipelines.content.honesty import Honesty
+from pipelines.knowledge import tone_for, trade_for, voice
 from pipelines.playbook import Playbook, load_playbook
+from pipelines.playbook.models import ToneProfile, TradePack
 
 T = TypeVar("T")
 
@@ -72,11 +75,38 @@ class Facts:
         self.canvas = canvas
         self.days = canvas.days
         self._product_vars: dict[tuple[str | None, int], dict[str, str]] = {}
+        playbook = load_playbook()
+        self.trade: TradePack | None = trade_for(canvas, playbook)
+        self.tone: ToneProfile = tone_for(canvas, playbook)
+        self.honesty = Honesty(canvas)
+
+    def voice(self, text: str, index: int = 0) -> str:
+        """`text` in the speaker's tone (address, punctuation, emoji, sentence length)."""
+        return voice(text, self.tone, index)
+
+    def persona_scene(self, persona: Persona) -> str:
+        """The persona's situation in its own words (its description, else its first pain point)."""
+        text = persona.description or (persona.pain_points[0] if persona.pain_points else "")
+        return clip(text.rstrip("。"), 50) or "日常"
+
+    def when(self, event_day: int, said_on: int) -> str:
+        """How a post on day `said_on` names day `event_day`: 今天, 明天, 后天 or 周X（M月D日）."""
+        gap = event_day - said_on
+        if gap == 0:
+            return "今天"
+        if gap == 1:
+            return "明天"
+        if gap == 2:
+            return "后天"
+        date = self.day_date(event_day)
+        return f"{weekday(date)}（{date_label(date)}）"
 
     @property
     def audience(self) -> str:
         """How the speaker addresses the group: neighbours, members or friends."""
         scenes = self.canvas.scenes
+        if self.tone.address:
+            return self.tone.address.removesuffix("们")
         if Scene.COMMUNITY_GROUP_BUY in scenes:
             return "邻居"
         if Scene.STORE_MEMBER_GROUP in scenes or Scene.MALL_GROUP in scenes:
@@ -127,9 +157,10 @@ class Facts:
         return f"到手价{price_text(product.price)}"
 
     def stock_line(self, product: Product) -> str:
+        """The product's stock as the canvas gives it; nothing when it gives none."""
         if product.stock:
-            return f"本次备货{product.stock}份"
-        return "库存以下单页为准"
+            return f"这次准备了{product.stock}份"
+        return "数量以下单页为准"
 
     def price_summary(self, products: Sequence[Product] | None = None) -> str:
         shown = list(products if products is not None else self.canvas.products)
@@ -139,14 +170,26 @@ class Facts:
     def stock_summary(self) -> str:
         stocked = [p for p in self.canvas.products if p.stock]
         if not stocked:
-            return "库存以下单页为准"
-        return "本次备货：" + "、".join(f"{p.name}{p.stock}份" for p in stocked[:4])
+            return "数量以下单页为准"
+        return "这次准备了" + "、".join(f"{p.name}{p.stock}份" for p in stocked[:4])
 
-    def launch_line(self) -> str:
-        lines = self.burst_lines()
-        if not self.canvas.burst.group_buy:  # the group-buy line names the day; otherwise say it
-            launch = self.day_date(self.canvas.burst.launch_day)
-            lines.insert(0, f"{weekday(launch)}{self.launch_time}活动正式开始")
+    def launch_line(self, said_on: int | None = None, at: str = "00:00") -> str:
+        """When the week's event starts and how it runs, as said on day `said_on` at `at`."""
+        burst = self.canvas.burst
+        started = said_on is not None and (
+            said_on > burst.launch_day or (said_on == burst.launch_day and at >= self.launch_time)
+        )
+        if started:
+            return (
+                f"「{self.canvas.theme.name}」已经开始了，有需要的随时找{self.canvas.speaker.name}"
+            )
+        lines = [line for line in self.burst_lines() if "开团" not in line]
+        if said_on is None:
+            when = weekday(self.day_date(burst.launch_day))
+        else:
+            when = self.when(burst.launch_day, said_on)
+        verb = "准时开团" if burst.group_buy and "开团" in burst.methods else "活动正式开始"
+        lines.insert(0, f"{when}{self.launch_time}{verb}")
         return "，".join(lines[:2])
 
     def burst_lines(self) -> list[str]:
@@ -178,6 +221,10 @@ class Facts:
             "theme_desc": canvas.theme.description.rstrip("。") or f"{canvas.brand.name}的本周主题",
             "speaker": canvas.speaker.name,
             "flash_times": "、".join(self.flash_times) or self.launch_time,
+            "address": self.tone.address or "大家",
+            "warmup_notes": canvas.warmup.notes.rstrip("。"),
+            "burst_notes": canvas.burst.notes.rstrip("。"),
+            "verb": self.trade.verb if self.trade else "用",
             "first_time": load_playbook().calendar.slot("morning").times[0],
             "launch_time": self.launch_time,
             "launch_date": date_label(launch_date),
@@ -192,7 +239,7 @@ class Facts:
         }
 
     def product_vars(self, product: Product, feature_index: int = 0) -> dict[str, str]:
-        key = (product.id, feature_index % len(product.features))
+        key = (product.id, feature_index)
         if key not in self._product_vars:
             self._product_vars[key] = self._compute_product_vars(product, feature_index)
         return dict(self._product_vars[key])
@@ -228,12 +275,21 @@ class Writer:
         self.facts = facts or Facts(canvas)
         words = sorted(canvas.avoid_words, key=len, reverse=True)
         self.avoid = re.compile("|".join(map(re.escape, words))) if words else None
+        self.honesty = self.facts.honesty
 
     def clean(self, options: Sequence[T]) -> list[T]:
-        """Options whose text has none of the canvas's avoided words (all, if none qualify)."""
-        if self.avoid is None:
-            return list(options)
-        ok = [o for o in options if not self.avoid.search(str(o))]
+        """Options that claim nothing the canvas does not back and use none of its avoided words.
+
+        A phrase list may hold mechanic-specific wordings beside neutral ones: a canvas without
+        that mechanic simply never draws them. With no option left, all are returned and the
+        engine's honesty check names the gap in the data.
+        """
+        ok = [
+            o
+            for o in options
+            if not self.honesty.unbacked(str(o))
+            and (self.avoid is None or not self.avoid.search(str(o)))
+        ]
         return ok or list(options)
 
     def pick(self, options: Sequence[T]) -> T:

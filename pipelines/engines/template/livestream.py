@@ -74,6 +74,8 @@ def livestream_script(
         named |= dict(zip((a.name for a in framing), rest, strict=True))
     per_product = share(climax, [1] * len(products), minimum=len(guide.segment_steps))
 
+    # The segment opens with the canvas's own mechanic, never one it does not plan.
+    opening_move = "秒杀" if "秒杀" in canvas.burst.methods else "实物讲解"
     segments, climax_blocks = [], []
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
@@ -109,7 +111,7 @@ def livestream_script(
                     title=clip(f"单品讲解：{product.name}", 28) + suffix,
                     minutes=m,
                     on_screen=clip(f"{product.name}实物与价格卡：{facts.price_line(product)}", 80),
-                    interaction="秒杀" if not part else "弹幕答疑",
+                    interaction=opening_move if not part else "弹幕答疑",
                     lines=[*hook.lines, *close.lines] if not part else close.lines,
                 )
             )

@@ -14,8 +14,9 @@ from pipelines.canvas import Canvas, Channel, Product, Scene, ThemeKind
 from pipelines.content import Goal, PosterKind
 from pipelines.engines.template.common import rng_for, shift
 from pipelines.errors import EngineError
+from pipelines.knowledge import trade_for
 from pipelines.playbook import Playbook
-from pipelines.playbook.models import DayPurpose, Slot
+from pipelines.playbook.models import DayPurpose, Slot, Topic
 
 _CHANNEL_ORDER = {c: i for i, c in enumerate(Channel)}
 
@@ -92,7 +93,8 @@ def day_purposes(canvas: Canvas, playbook: Playbook) -> dict[int, DayPurpose]:
         if day in free and day not in out:
             out[day] = ordinary[key]
             used.add(key)
-    rest = itertools.cycle([k for k in ordinary if k not in used] or list(ordinary))
+    # The weekend's purpose only ever falls on a Saturday or Sunday.
+    rest = itertools.cycle([k for k in ordinary if k not in used | {"weekend"}])
     for day in free:
         out.setdefault(day, ordinary[next(rest)])
     return out
@@ -131,6 +133,8 @@ def plan_week(canvas: Canvas, playbook: Playbook, seed: int) -> WeekPlan:
     posts = planner.posts
     _feature_everyone(posts, canvas.products, planner.clock, playbook.calendar, planner.home)
     _one_poster_a_day(posts)
+    for day in range(1, 8):
+        _keep_day_order(posts, canvas, day)
     posts.sort(key=lambda p: p.sort_key)
     return WeekPlan(canvas=canvas, purposes=planner.purposes, posts=posts, home=planner.home)
 
@@ -144,6 +148,9 @@ class _Planner:
         self.burst, self.channels = canvas.burst, set(canvas.channels)
         self.purposes = day_purposes(canvas, playbook)
         self.home = _home_channel(canvas)
+        trade = trade_for(canvas, playbook)
+        self.trade_times = dict(trade.times) if trade else {}
+        self.flash_sales = "秒杀" in canvas.burst.methods
         self.clock = _Clock()
         self.posts: list[Planned] = []
         products = canvas.products
@@ -156,17 +163,31 @@ class _Planner:
         self.festive = "会员日活动" if member_day else "本周IP活动"
         flash_type = self.guide.slot("flash").activity_type
         self.flash_type = "爆款特卖" if Scene.MALL_GROUP in canvas.scenes else flash_type
-        self.topics = list(self.phrases.topics)
-        rng.shuffle(self.topics)
+        generic = list(self.phrases.topics)
+        rng.shuffle(generic)
+        own = [
+            Topic(key=f"trade:{i}", kind="话题", title="聊聊", body=question)
+            for i, question in enumerate(trade.topics if trade else [])
+        ]
+        rng.shuffle(own)
+        # The trade's own questions first, alternating with the everyday games.
+        self.topics = [t for pair in itertools.zip_longest(own, generic) for t in pair if t]
         self.notes = list(range(len(self.phrases.notes)))
         rng.shuffle(self.notes)
         with_moments = Channel.MOMENTS in self.channels
-        self.moment_kinds = _moments_kinds(self.guide, 7 * 2, rng) if with_moments else []
+        self.moments_a_day = (
+            2 if canvas.channels[0] == Channel.MOMENTS or self.home == Channel.MOMENTS else 1
+        )
+        count = 7 * self.moments_a_day
+        self.moment_kinds = _moments_kinds(self.guide, count, rng) if with_moments else []
         self.moment_pool: dict[str, list[int]] = {}
         for share in self.guide.moments_balance:  # a list, not a set: a stable draw order
             indices = [i for i, m in enumerate(self.phrases.moments) if m.kind == share.kind]
             self.moment_pool[share.kind] = rng.sample(indices, k=len(indices))
         self.warm = warmup_days(canvas)
+        # 小红书 as the main channel gets a note a day; as a side channel, three a week.
+        main_note = canvas.channels[0] == Channel.XIAOHONGSHU
+        self.note_days = set(range(1, 8)) if main_note else {1, 4, 6}
         self.methods = list(canvas.warmup.methods)
         if self.burst.group_buy and "预告" in self.methods:
             self.methods.remove("预告")  # the T-1 preview of the launch timeline says it
@@ -190,14 +211,16 @@ class _Planner:
     def flexible(self, key: str, day: int, product: Product | None = None, **extra) -> None:
         slot = self.guide.slot(key)
         channel = slot.channel if slot.channel in self.channels else self.home
-        self.add(slot, day, self.clock.take(day, channel, list(slot.times)), product, **extra)
+        times = self.trade_times.get(key) or list(slot.times)
+        self.add(slot, day, self.clock.take(day, channel, times), product, **extra)
 
     def fixed_times(self, day: int) -> None:
         """Flash sales at the canvas's times, the launch timeline, the show."""
         burst, home, main = self.burst, self.home, self.main
         is_launch = day == burst.launch_day
         # With no fixed flash-sale times the launch still happens, at the default hour.
-        times = list(burst.flash_sale_times) or ([self.launch_time] if is_launch else [])
+        times = list(burst.flash_sale_times) if self.flash_sales else []
+        times = times or ([self.launch_time] if is_launch else [])
         if not is_launch and times:
             times = [times[(day - 1) % len(times)]]
         flash = self.guide.slot("flash")
@@ -264,7 +287,7 @@ class _Planner:
                 activity_type=self.festive, form="常规性短消息",
             )  # fmt: skip
         self.flexible("evening", day)
-        for _ in range(2 if self.moment_kinds else 0):
+        for _ in range(self.moments_a_day if self.moment_kinds else 0):
             kind = self.moment_kinds.pop()
             share = next(m for m in self.guide.moments_balance if m.kind == kind)
             index = self.moment_pool[kind].pop()
@@ -274,7 +297,7 @@ class _Planner:
                 "moments", day, product, choice=str(index),
                 activity_type=share.activity_type, goal=share.goal,
             )  # fmt: skip
-        if Channel.XIAOHONGSHU in self.channels:
+        if Channel.XIAOHONGSHU in self.channels and day in self.note_days:
             self.flexible("note", day, next(self.seed_cycle), choice=str(self.notes[day - 1]))
 
 
@@ -367,3 +390,52 @@ def _one_poster_a_day(posts: list[Planned]) -> None:
     for index, post in enumerate(posts):
         if post.choice == "结束战绩":
             posts[index] = replace(post, poster_kind=PosterKind.RESULTS)
+
+
+def _keep_day_order(posts: list[Planned], canvas: Canvas, day: int) -> None:
+    """Order within a day: the morning agenda first, 晚安 last, 截团 after the progress report,
+    and nothing but the live's own posts while the live is on."""
+    today = [i for i, p in enumerate(posts) if p.day == day]
+    used = {(posts[i].channel, posts[i].time) for i in today}
+
+    def move(i: int, time: str, step: int) -> None:
+        post = posts[i]
+        used.discard((post.channel, post.time))
+        while (post.channel, time) in used:
+            time = shift(time, step)
+        used.add((post.channel, time))
+        posts[i] = replace(post, time=time)
+
+    burst = canvas.burst
+    if day == burst.livestream_day:
+        start, end = burst.livestream_time, shift(burst.livestream_time, burst.livestream_minutes)
+        in_room = Channel.LIVESTREAM in canvas.channels
+        for i in today:
+            if posts[i].slot == "live" or not start <= posts[i].time < end:
+                continue
+            if posts[i].slot == "flash" and in_room:  # a sale during the live is the live's own
+                used.discard((posts[i].channel, posts[i].time))
+                posts[i] = replace(posts[i], channel=Channel.LIVESTREAM)
+                used.add((Channel.LIVESTREAM, posts[i].time))
+            else:
+                move(i, shift(start, -15), -15)
+    by_choice = {posts[i].choice: i for i in today if posts[i].slot == "launch"}
+    if "T+30分钟播报" in by_choice and "结束战绩" in by_choice:
+        report, close = by_choice["T+30分钟播报"], by_choice["结束战绩"]
+        if posts[close].time <= posts[report].time:
+            move(close, shift(posts[report].time, 30), 15)
+    mornings = [i for i in today if posts[i].slot == "morning"]
+    evenings = [i for i in today if posts[i].slot == "evening"]
+    others = [i for i in today if i not in mornings + evenings]
+    if not others:
+        return
+    earliest = min(posts[i].time for i in others)
+    for i in mornings:
+        if posts[i].time >= earliest:
+            move(i, shift(earliest, -15), -15)
+    latest = max(posts[i].time for i in others)
+    if day == burst.livestream_day:
+        latest = max(latest, shift(burst.livestream_time, burst.livestream_minutes))
+    for i in evenings:
+        if posts[i].time <= latest:
+            move(i, shift(latest, 15), 15)

@@ -33,10 +33,11 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         PosterKind.PRODUCT: [product.name if product else theme, theme],
         PosterKind.ACTIVITY: [theme, f"{brand}本周活动", f"{day}{post.time}开抢"],
         PosterKind.PREVIEW: [f"{when}见", f"{theme}预告", theme],
-        PosterKind.FISSION: [f"{brand}福利群", f"邀你加入{brand}", "欢迎新朋友"],
+        PosterKind.FISSION: [f"邀你加入{brand}", "欢迎新朋友", f"{brand}的群"],
         PosterKind.RESULTS: [f"谢谢每一位{facts.audience}", "感谢大家的支持", f"谢谢支持{brand}"],
     }[kind]
-    title = _fits(headline, 14)[0]  # the first that fits: the product's own name when it can
+    # The first that fits and claims only what the canvas backs: the product's name when it can.
+    title = _fits(writer.clean(headline), 14)[0]
     subs = _fits([f"{brand}·{theme}", f"给{persona}的{theme}", theme], 24)
     sub = writer.pick([s for s in subs if s != title] or subs)
     bullets = _bullets(writer, kind, product)
@@ -45,9 +46,13 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
     elif kind is PosterKind.PREVIEW:
         urgency = [f"{start}，提前设好提醒", f"{start}，群里见"]
     elif kind is PosterKind.ACTIVITY:
-        urgency = [f"{day}{post.time}开抢，售完即止", "限时活动，售完即止"]
+        urgency = [f"{day}{post.time}开抢，售完即止", "限时活动，售完即止", f"{day}{post.time}开始"]
     elif product is not None and product.promo_price is not None:
-        urgency = [f"活动价限时，{facts.stock_line(product)}", "活动价限时，售完即止"]
+        urgency = [
+            f"活动价限时，{facts.stock_line(product)}",
+            "活动价限时，售完即止",
+            "本周活动价，群内下单",
+        ]
     elif product is not None:
         urgency = [f"{facts.stock_line(product)}，欢迎选购", "群内下单，售后有保障"]
     else:
@@ -73,7 +78,7 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         subheadline=sub,
         bullets=bullets,
         price=price,
-        urgency=writer.pick(_fits(urgency, 24)),
+        urgency=writer.pick(_fits(writer.clean(urgency), 24)),
         cta=writer.pick(writer.playbook.posters.kind(kind).cta),
     )
 
@@ -93,6 +98,7 @@ def _bullets(writer: Writer, kind: PosterKind, product: Product | None) -> list[
         options = [
             "每天早报说清安排",
             f"{times}秒杀" if times else "每天有秒杀",
+            "商品价格群里说清楚",
             f"有问题随时找{speaker}",
         ]
     elif product is None:
@@ -101,7 +107,7 @@ def _bullets(writer: Writer, kind: PosterKind, product: Product | None) -> list[
     else:
         options = [clip(f, 16) for f in product.features]
         options += [clip(s, 16) for s in (product.specs, product.service) if s]
-    chosen = [o for o in dict.fromkeys(options) if len(o) >= 2][:4]
+    chosen = [o for o in dict.fromkeys(writer.clean(options)) if len(o) >= 2][:4]
     fillers = [clip(facts.service(product), 16), f"{canvas.brand.name}群内专享", "欢迎进群了解"]
     for filler in fillers:
         if len(chosen) >= 2:

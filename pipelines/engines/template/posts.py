@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
 from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
 from pipelines.engines.template.plan import Planned, WeekPlan
 from pipelines.playbook.models import PhraseBank
 
+_NOT_IN_TAG = re.compile(r"[\s#，,。.、·・｜|/：:！!？?（）()「」]+")
 _SCHEDULE_LABEL = {
     "flash": "{product}秒杀",
     "launch": "{choice}",
@@ -33,6 +36,8 @@ class PostWriter:
         date = facts.day_date(post.day)
         purpose = self.plan.purposes[post.day]
         persona = facts.persona_for(post.day - 1)
+        trade = facts.trade or self.phrases.generic
+        live_day = canvas.burst.livestream_day
         values = (
             self.base
             | {
@@ -42,7 +47,11 @@ class PostWriter:
                 "purpose": purpose.name,
                 "purpose_desc": self.w.fill(purpose.announce, self.base),
                 "persona": persona.name,
+                "persona_scene": facts.persona_scene(persona),
                 "pain": self.w.pick(facts.pains(persona)),
+                "launch_when": facts.when(canvas.burst.launch_day, post.day),
+                "launch_line": facts.launch_line(said_on=post.day, at=post.time),
+                "live_when": facts.when(live_day, post.day) if live_day else "",
             }
             | facts.product_vars(canvas.products[0])
         )
@@ -57,8 +66,14 @@ class PostWriter:
                     "evidence": chain.evidence,
                 }
         values.setdefault("advantage", values["feature"])
-        values.setdefault("benefit", f"{persona.name}用着省心")
-        values.setdefault("evidence", "欢迎到店或收货时当面查看")
+        values.setdefault("benefit", f"适合{persona.name}")
+        values.setdefault("evidence", "")
+        for key, options in (
+            ("usage", trade.usage),
+            ("care", trade.care),
+            ("photo_brief", trade.photo_briefs),
+        ):
+            values[key] = self.w.say(options, values)
         values["product_bullets"] = "\n".join(
             f"· {p.name}：{clip(min(p.features, key=len), 30)}" for p in canvas.products[:4]
         )
@@ -78,6 +93,8 @@ class PostWriter:
     def render(self, post: Planned, post_id: str) -> Post:
         values = self.values(post)
         title, body = getattr(self, f"_{post.slot}")(post, values)
+        if post.slot != "note":  # a note is voiced as it is built (its tags stay last)
+            body = self.w.facts.voice(body, post.day)
         return Post(
             id=post_id,
             day=post.day,
@@ -100,6 +117,8 @@ class PostWriter:
         lines = []
         for other in self.plan.on_day(day):
             label = _SCHEDULE_LABEL.get(other.slot)
+            if other.slot == "flash" and other.choice == "launch":
+                label = "活动开始·{product}"
             if label is None or other.slot in skip or other.channel != self.plan.home:
                 continue
             product = self.w.canvas.product(other.product_id).name if other.product_id else ""
@@ -133,7 +152,8 @@ class PostWriter:
         if points is not None:
             lines += [f"· {c.advantage}" for c in points.fabe[:2]]
             lines.append(f"{v['benefit']}。")  # the chain told for today's persona
-            lines.append(f"说到放心：{v['evidence']}。")
+            if v["evidence"]:
+                lines.append(f"可以核对的：{v['evidence']}。")
         else:
             lines.append(f"· {v['feature']}")
         lines.append(f"{v['price_line']}，{v['service']}。")
@@ -144,22 +164,50 @@ class PostWriter:
         f = self.phrases.flash
         body = [self.w.say(f.openers, v), self.w.say(f.bodies, v), self.w.say(f.closings, v)]
         if post.choice == "launch":
-            lines = "，".join(self.w.facts.burst_lines()[:2])
-            body.insert(0, f"「{v['theme']}」今天正式开始！{lines}。")
+            return self._opening(v)
         return self.w.say(f.titles, v), "\n".join(body)
 
+    def _opening(self, v: dict[str, str]) -> tuple[str, str]:
+        """The launch post of a week without a group buy: what starts, at what price, how."""
+        lines = [f"「{v['theme']}」今天{v['launch_time']}开始。"]
+        burst = "，".join(self.w.facts.burst_lines())
+        if burst:
+            lines.append(f"{burst}。")
+        lines.append(f"【{v['product']}】{v['feature']}。{v['price_line']}。")
+        if v["burst_notes"]:
+            lines.append(f"活动说明：{v['burst_notes']}。")
+        lines.append(f"{v['service']}。")
+        return f"「{v['theme']}」今天开始", "\n".join(lines)
+
     def _topic(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
+        if post.choice.startswith("trade:") and self.w.facts.trade is not None:
+            question = self.w.fill(self.w.facts.trade.topics[int(post.choice[6:])], v)
+            return (
+                f"聊聊：{clip(question.rstrip('？?'), 24)}",
+                f"今天的话题：{question}说说你的做法～",
+            )
         topic = next(t for t in self.phrases.topics if t.key == post.choice)
         return self.w.fill(topic.title, v), self.w.fill(topic.body, v)
 
     def _moments(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         moment = self.phrases.moments[int(post.choice)]
         title = f"{self.w.fill(moment.title, v)}（{v['weekday']}）"
-        return title, self.w.fill(moment.body, v)
+        return title, f"{self.w.fill(moment.body, v)}\n【配图建议】{v['photo_brief']}"
 
     def _note(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         note = self.phrases.notes[int(post.choice)]
-        return self.w.fill(note.title, v), self.w.fill(note.body, v)
+        body = self.w.facts.voice(self.w.fill(note.body, v), post.day)
+        return clip(self.w.fill(note.title, v), 20), f"{body}\n{' '.join(self._tags(post))}"
+
+    def _tags(self, post: Planned) -> list[str]:
+        """Three to six 小红书 tags, each one word without spaces."""
+        canvas, facts = self.w.canvas, self.w.facts
+        product = canvas.product(post.product_id) if post.product_id else canvas.products[0]
+        words = [product.category, canvas.brand.name, canvas.theme.name, product.name]
+        words += [facts.trade.key] if facts.trade else []
+        words += ["好物分享", "生活记录", "真实分享"]
+        tags = [_NOT_IN_TAG.sub("", w) for w in words]
+        return [f"#{t}" for t in dict.fromkeys(t for t in tags if t)][:5]
 
     def _evening(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         e = self.phrases.evening
@@ -187,7 +235,10 @@ class PostWriter:
             return self.w.say(i.titles, v), self.w.say(i.bodies, v)
         title, body = self.phrases.warmup[post.choice]
         v = v | {"method": post.choice}
-        return self.w.fill(title, v), self.w.fill(body, v)
+        body = self.w.fill(body, v)
+        if v["warmup_notes"]:
+            body += f"\n说明：{v['warmup_notes']}。"
+        return self.w.fill(title, v), body
 
     def _launch(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         point = next(p for p in self.w.playbook.calendar.launch_timeline if p.step == post.choice)

@@ -1,0 +1,144 @@
+"""Say nothing the canvas does not back: the checks every generated text passes, in both engines.
+
+A mechanic (秒杀, 红包, 抽奖, 订金, 直播…), a gift, a scarcity line or a proof claim may appear in
+generated copy only when the canvas names it: one of its options (`warmup.methods`,
+`burst.methods`, a live day, a stock figure, a group buy) or its own words. Evidence quotes the
+canvas. A relative date next to a clock time ("明天10:00") must point at a post of the week.
+
+These run on engine output only; a person editing a draft may write what they know.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from pipelines.canvas import Canvas
+from pipelines.content.base import iter_texts
+from pipelines.content.items import Post, SellingPoints, WeekCalendar
+from pipelines.playbook import load_playbook
+from pipelines.playbook.models import Mechanic
+
+# Labels and enums are the plan's words, not claims made to customers.
+_NOT_COPY = (
+    "activity_type", "form", "goal", "review_metrics", "situation", "persona", "topic", "speaker"
+)  # fmt: skip
+_WEEKDAY = "一二三四五六日"
+_DATED = re.compile(r"(今天|今晚|明天|明晚|后天|周[一二三四五六日])\s*的?\s*(\d{1,2}:\d{2})")
+
+
+def canvas_words(canvas: Canvas) -> str:
+    """All the canvas's own text (its avoided words excluded: naming a word to avoid backs nothing)."""
+    return json.dumps(canvas.model_dump(mode="json", exclude={"avoid_words"}), ensure_ascii=False)
+
+
+def backed_mechanics(canvas: Canvas, mechanics: Iterable[Mechanic] | None = None) -> set[str]:
+    """Keys of the mechanics this canvas names, by option or in its own words."""
+    mechanics = load_playbook().honesty.mechanics if mechanics is None else mechanics
+    options = set(canvas.warmup.methods) | set(canvas.burst.methods)
+    if canvas.burst.livestream_day is not None:
+        options.add("live")
+    if any(p.stock for p in canvas.products):
+        options.add("stock")
+    if canvas.burst.group_buy:
+        options.add("group_buy")
+    own = canvas_words(canvas)
+    return {
+        m.key
+        for m in mechanics
+        if options & set(m.backed_by) or any(word in own for word in m.words)
+    }
+
+
+class Honesty:
+    """The honesty rules for one canvas, computed once and applied to many texts."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        mechanics = load_playbook().honesty.mechanics
+        backed = backed_mechanics(canvas, mechanics)
+        self.banned = {w: m.key for m in mechanics if m.key not in backed for w in m.words}
+        self._pattern = (
+            re.compile("|".join(map(re.escape, sorted(self.banned, key=len, reverse=True))))
+            if self.banned
+            else None
+        )
+
+    def unbacked(self, text: str) -> list[tuple[str, str]]:
+        """(word, mechanic) for each claim in `text` that the canvas does not back."""
+        if self._pattern is None:
+            return []
+        return [(m.group(), self.banned[m.group()]) for m in self._pattern.finditer(text)]
+
+    def problems(self, output: BaseModel) -> list[str]:
+        """Every honesty problem of one engine output, one Chinese line each."""
+        lines = []
+        for path, value in iter_texts(output):
+            if path.rsplit(".", 1)[-1].split("[")[0] in _NOT_COPY:
+                continue
+            for word, key in dict.fromkeys(self.unbacked(value)):
+                lines.append(
+                    f"{path}：写了「{word}」，但画布没有安排「{key}」，请删掉或改成画布里有的内容"
+                )
+        if isinstance(output, SellingPoints):
+            lines += self._evidence(output)
+        if isinstance(output, WeekCalendar):
+            lines += date_problems(output.posts, self.canvas)
+        return lines
+
+    def _evidence(self, points: SellingPoints) -> list[str]:
+        try:
+            given = self.canvas.product(points.product_id).evidence
+        except KeyError:
+            return []
+        return [
+            f"fabe[{i}].evidence：「{item.evidence}」不是画布里这个商品的证据，只能原样引用画布证据或留空"
+            for i, item in enumerate(points.fabe)
+            if item.evidence and not any(ev in item.evidence for ev in given)
+        ]
+
+
+def check_generated(output: BaseModel, canvas: Canvas) -> list[str]:
+    """The honesty problems of one engine output (empty when it says only what the canvas backs)."""
+    return Honesty(canvas).problems(output)
+
+
+def resolve_day(word: str, day: int, canvas: Canvas) -> int:
+    """The week day (1–7, or outside) a relative date word means when said on `day`."""
+    if word in ("今天", "今晚"):
+        return day
+    if word in ("明天", "明晚"):
+        return day + 1
+    if word == "后天":
+        return day + 2
+    weekday = _WEEKDAY.index(word[-1])
+    start = canvas.days[day - 1].weekday()
+    return day + (weekday - start) % 7
+
+
+def date_problems(posts: list[Post], canvas: Canvas) -> list[str]:
+    """A relative date with a clock time must name a later moment of this week that has a post."""
+    at = {(p.day, p.time) for p in posts}
+    if canvas.burst.livestream_day is not None:
+        at.add((canvas.burst.livestream_day, canvas.burst.livestream_time))
+    own = canvas_words(canvas)  # the operator's own notes may name their own moments
+    lines = []
+    for post in posts:
+        for match in _DATED.finditer(f"{post.title}\n{post.body}"):
+            if match.group() in own:
+                continue
+            word, time = match.groups()
+            time = time.zfill(5)
+            target = resolve_day(word, post.day, canvas)
+            if not 1 <= target <= 7:
+                lines.append(f"帖子「{post.title}」说「{match.group()}」，但那天不在本周")
+            elif (target, time) not in at:
+                lines.append(f"帖子「{post.title}」说「{match.group()}」，但那天那个时间没有安排")
+            elif target == post.day and time < post.time:
+                lines.append(
+                    f"帖子「{post.title}」在 {post.time} 预告已经过去的「{match.group()}」"
+                )
+    return lines
