@@ -21,6 +21,7 @@ from pipelines.canvas import (
     IPType,
     Scene,
     ThemeKind,
+    Trade,
     WarmUpMethod,
     describe_validation_error,
 )
@@ -252,6 +253,10 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
             min_value=30,
             max_value=240,
         )
+    burst["launch_time"] = (
+        form.text("开团/引爆时间（如 20:00；留空用第一个秒杀时间或 10:00）", "burst", "launch_time")
+        or None
+    )
     burst["service"] = form.text("客服准备", "burst", "service")
     burst["notes"] = form.text("引爆说明", "burst", "notes", area=True, height=90)
     return burst
@@ -264,6 +269,18 @@ def _brand_and_speaker(form: CanvasForm) -> tuple[dict[str, Any], dict[str, Any]
         "#FFF4E0",
     ]
     brand: dict[str, Any] = {"name": form.text("品牌/门店名称", "brand", "name", max_chars=30)}
+    auto = "按商品品类自动判断"
+    trades = [auto, *_options(Trade)]
+    current = _get(section, "trade")
+    trade = st.selectbox(
+        "行业",
+        trades,
+        index=trades.index(current) if current in trades else 0,
+        key=form.key("brand", "trade"),
+        help="决定卖点用哪个行业的属性知识、发帖节奏和说法",
+    )
+    form.slot("brand", "trade")
+    brand["trade"] = None if trade == auto else trade
     columns = st.columns(4)
     picked = []
     for index, column in enumerate(columns[: max(2, len(colors))]):

@@ -75,6 +75,24 @@ def join_items(values: Any) -> str:
     return "；".join(split_items(values))
 
 
+_ONE_MARK = re.compile(r"[；;|]")  # one mark, one cell: "a；；c" keeps the gap
+
+
+def split_aligned(value: Any) -> list[str]:
+    """'a；；c' → ['a', '', 'c']: cells that line up with another list keep their gaps."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else _ONE_MARK.split(str(value))
+    items = [str(item).strip() for item in items]
+    while items and not items[-1]:
+        items.pop()
+    return items
+
+
+def join_aligned(values: Any) -> str:
+    return "；".join(split_aligned(values))
+
+
 def list_examples() -> dict[str, Path]:
     """Example canvases by display name ('邻里鲜周末团（fresh_groupbuy）')."""
     found: dict[str, Path] = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, get_args
 import pandas as pd
 import streamlit as st
 
-from app_pages._canvas_io import join_items, split_items
+from app_pages._canvas_io import join_aligned, join_items, split_aligned, split_items
 from pipelines.canvas import CustomerState, MemberTier
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ PRODUCT_COLUMNS = [
     "promo_price",
     "specs",
     "features",
+    "benefits",
     "evidence",
     "stock",
     "service",
@@ -100,6 +101,7 @@ def products_table(form: CanvasForm) -> list[dict[str, Any]]:
     for p in source:
         row = {c: _get(p, c) for c in PRODUCT_COLUMNS}
         row["features"] = join_items(row["features"])
+        row["benefits"] = join_aligned(row["benefits"])
         row["evidence"] = join_items(row["evidence"])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=PRODUCT_COLUMNS)
@@ -123,6 +125,11 @@ def products_table(form: CanvasForm) -> list[dict[str, Any]]:
             "promo_price": st.column_config.NumberColumn("活动价", min_value=0.01, format="¥%.2f"),
             "specs": st.column_config.TextColumn("规格"),
             "features": st.column_config.TextColumn("产品特点（；分隔）", width="large"),
+            "benefits": st.column_config.TextColumn(
+                "益处（；分隔，与特点逐条对应，可留空）",
+                help="运营自己写的益处，会优先用在卖点里；某条特点没有就留空，如：不闷热；；好打理",
+                width="medium",
+            ),
             "evidence": st.column_config.TextColumn("证据（；分隔）", width="medium"),
             "stock": st.column_config.NumberColumn("库存", min_value=0, step=1, format="%d"),
             "service": st.column_config.TextColumn("服务承诺"),
@@ -136,6 +143,7 @@ def products_table(form: CanvasForm) -> list[dict[str, Any]]:
             continue
         product = {c: _clean(row[c]) for c in PRODUCT_COLUMNS}
         product["features"] = split_items(product["features"])
+        product["benefits"] = split_aligned(product["benefits"])
         product["evidence"] = split_items(product["evidence"])
         for text_field in ("name", "category", "specs", "service"):
             product[text_field] = "" if product[text_field] is None else str(product[text_field])

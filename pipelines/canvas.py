@@ -130,6 +130,16 @@ class Product(_Model):
     image: str | None = Field(None, max_length=300, title="商品图片")
 
     @model_validator(mode="after")
+    def _benefits_line_up(self) -> Product:
+        while self.benefits and not self.benefits[-1]:
+            self.benefits.pop()  # a trailing gap says nothing
+        if len(self.benefits) > len(self.features):
+            raise ValueError(
+                f"「{self.name}」的益处有 {len(self.benefits)} 条，比产品特点多：益处要和特点逐条对应"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _promo_not_above_price(self) -> Product:
         if self.promo_price is not None and self.promo_price > self.price:
             raise ValueError(
@@ -163,6 +173,9 @@ class Burst(_Model):
     )
     group_buy: bool = Field(False, title="是否开团")
     launch_day: int = Field(3, ge=1, le=7, title="开团/引爆日")
+    launch_time: HHMM | None = Field(
+        None, title="开团/引爆时间", description="不填时用第一个秒杀时间，再没有就是 10:00"
+    )
     livestream_day: int | None = Field(None, ge=1, le=7, title="直播日")
     livestream_time: HHMM = Field("20:00", title="直播开始时间")
     livestream_minutes: int = Field(90, ge=30, le=240, title="直播时长（分钟）")

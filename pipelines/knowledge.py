@@ -109,7 +109,7 @@ def voice(text: str, tone: ToneProfile, index: int = 0) -> str:
     for line in text.split("\n"):
         if tone.short and not line.startswith(("·", "#", "【")):
             sentences = [s for s in _SENTENCE_END.split(line) if s]
-            line = sentences[0] if sentences else line
+            line = "".join(sentences[:2])  # at most two sentences a line
         if tone.exclaim:
             line = re.sub(r"。(?=$|\n)", "！", line)
         else:

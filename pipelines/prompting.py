@@ -16,8 +16,10 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
+from pipelines.content.honesty import backed_mechanics
 from pipelines.engines.base import Task
 from pipelines.errors import ConfigError
+from pipelines.knowledge import attributes_in, tone_for, trade_for
 from pipelines.playbook import load_playbook
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -82,10 +84,22 @@ def compliance_rules() -> tuple[str, ...]:
 
 def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
     """System and user messages for one task. `schema` is shown in the prompt in object mode."""
+    playbook = load_playbook()
+    canvas = task.canvas
+    trade = trade_for(canvas, playbook)
+    features = [f for p in canvas.products for f in p.features]
+    attributes = list(
+        {id(a): a for f in features for a in attributes_in(f, trade)}.values()
+    )  # fmt: skip
+    backed = backed_mechanics(canvas, playbook.honesty.mechanics)
     context = {
         "task": task,
-        "canvas": task.canvas,
-        "playbook": load_playbook(),
+        "canvas": canvas,
+        "playbook": playbook,
+        "tone": tone_for(canvas, playbook),
+        "trade": trade,
+        "attributes": attributes[:20],
+        "unbacked": [(m.key, m.words) for m in playbook.honesty.mechanics if m.key not in backed],
         "json_mode": json_mode,
         "schema": schema,
         "compliance": compliance_rules(),

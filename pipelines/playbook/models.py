@@ -315,6 +315,7 @@ class SlotPhrases(_Section):
     openers: Phrases
     closings: Phrases
     bodies: list[Phrase] = Field(default_factory=list)
+    evidence_frames: list[Phrase] = Field(default_factory=list)
 
 
 class EveningPhrases(_Section):
@@ -489,6 +490,19 @@ class Attribute(_Section):
     tags: list[str] = Field(default_factory=list, description="它回应的痛点关键词")
 
 
+class TradeVoice(_Section):
+    """A trade's own everyday wordings, so two trades' weeks do not read alike."""
+
+    morning_openers: Annotated[list[Phrase], Field(min_length=8)]
+    morning_closings: Annotated[list[Phrase], Field(min_length=8)]
+    seeding_openers: Annotated[list[Phrase], Field(min_length=8)]
+    seeding_closings: Annotated[list[Phrase], Field(min_length=8)]
+    evening_openers: Annotated[list[Phrase], Field(min_length=8)]
+    evening_recaps: Annotated[list[Phrase], Field(min_length=8)]
+    evening_closings: Annotated[list[Phrase], Field(min_length=8)]
+    live_lines: Annotated[list[Phrase], Field(min_length=12)]
+
+
 class TradePack(_Section):
     """One trade's knowledge: how it speaks, when it posts, what its attribute words mean."""
 
@@ -503,6 +517,7 @@ class TradePack(_Section):
     rhythm: str = Field(description="这个行业一周怎么发")
     times: dict[str, list[HHMM]] = Field(default_factory=dict, description="槽位时间（覆盖默认）")
     attributes: list[Attribute] = Field(min_length=10)
+    voice: TradeVoice | None = None
 
 
 # --- tones.toml ------------------------------------------------------------------------------

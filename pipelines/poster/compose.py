@@ -181,12 +181,13 @@ def _bullets(plan: Plan, copy: PosterCopy, box: Box, colours: dict[str, RGB]) ->
 def _image_caption(
     plan: Plan, product: Product | None, canvas: Canvas, box: Box, colours: dict[str, RGB]
 ) -> None:
-    """The placeholder panel names the product in type instead of faking a photo."""
+    """The placeholder panel says where the store's own photo goes (and what it shows),
+    instead of faking a photo or repeating the headline."""
     x0, y0, x1, y1 = box.inner
     pad = round(min(x1 - x0, y1 - y0) * 0.12)
     inner = (x0 + pad, y0 + pad, x1 - pad, y1 - pad)
-    title = product.name if product else canvas.theme.name
-    detail = product.specs if product else canvas.brand.name
+    title = "此处放实拍图"
+    detail = (product.specs or product.category) if product else canvas.brand.name
     height = inner[3] - inner[1]
     low, high = box.size
     title_rect = (inner[0], inner[1], inner[2], inner[1] + round(height * 0.66))

@@ -1,13 +1,17 @@
-"""Chinese line breaking: break between CJK characters, honour 禁则, keep digit/Latin runs whole.
+"""Chinese line breaking: break between words, honour 禁则, keep digit/Latin runs whole.
 
 Pillow's own wrapping breaks only at spaces, which Chinese text has none of. Here the text is cut
-into clusters that must stay on one line (a digit/Latin run such as "300" or "iPhone", a ¥ with
-its number, an opening bracket with what follows, a closing mark with what precedes), and lines
-are filled greedily, cluster by cluster, against a width measured by the caller.
+into clusters that must stay on one line (a word as jieba segments it, with the trade packs'
+attribute words added to its dictionary, so 阔腿 or 破洞 never split; a digit/Latin run such as
+"300" or "iPhone"; a ¥ with its number; an opening bracket with what follows; a closing mark
+with what precedes), and lines are filled greedily, cluster by cluster, against a width measured
+by the caller. A word wider than the line is split between its characters, and only then.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from collections.abc import Callable
 
@@ -28,26 +32,57 @@ _RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:/'+\-][A-Za-z0-9]+)*")
 Measure = Callable[[str], float]
 
 
-def clusters(text: str) -> list[str]:
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+@functools.cache
+def _segmenter():
+    """jieba, loaded once per process (about half a second), knowing the trades' words."""
+    import jieba
+
+    from pipelines.playbook import load_playbook
+
+    jieba.setLogLevel(logging.WARNING)
+    for pack in load_playbook().trades:
+        for attribute in pack.attributes:
+            for word in attribute.words:
+                if _CJK.fullmatch(word):
+                    jieba.add_word(word)
+    return jieba
+
+
+def inside_words(text: str) -> set[int]:
+    """Positions between two characters of one Chinese word, where no line may break."""
+    inside: set[int] = set()
+    for run in _CJK.finditer(text):
+        pos = run.start()
+        for word in _segmenter().cut(run.group()):
+            inside.update(range(pos + 1, pos + len(word)))
+            pos += len(word)
+    return inside
+
+
+def clusters(text: str, keep_words: bool = True) -> list[str]:
     """Split text into unbreakable pieces; a line break may fall only between two pieces."""
-    tokens: list[str] = []
+    tokens: list[tuple[int, str]] = []
     pos = 0
     while pos < len(text):
         match = _RUN.match(text, pos)
         if match:
-            tokens.append(match.group())
+            tokens.append((pos, match.group()))
             pos = match.end()
         else:
-            tokens.append(text[pos])
+            tokens.append((pos, text[pos]))
             pos += 1
+    inside = inside_words(text) if keep_words else set()
     pieces: list[str] = []
     glue_next = False
-    for token in tokens:
+    for start, token in tokens:
         attach_back = token[0] in NO_START or (
             # "%" and units stay on the number: "50%" is one piece.
             pieces and pieces[-1][-1:].isdigit() and token in {"%", "％", "‰"}
         )
-        if pieces and (glue_next or (attach_back and not pieces[-1].isspace())):
+        if pieces and (glue_next or start in inside or (attach_back and not pieces[-1].isspace())):
             pieces[-1] += token
         else:
             pieces.append(token)
@@ -55,14 +90,17 @@ def clusters(text: str) -> list[str]:
     return pieces
 
 
-def break_lines(text: str, max_width: float, measure: Measure) -> list[str] | None:
+def break_lines(
+    text: str, max_width: float, measure: Measure, keep_words: bool = True
+) -> list[str] | None:
     """Greedy lines no wider than `max_width`, or None when one piece alone is too wide.
 
     Spaces at a line edge are dropped; a break is never placed inside a piece from `clusters`.
+    When a whole word is wider than the line, the words are broken between characters instead.
     """
     lines: list[str] = []
     current = ""
-    for piece in clusters(text.strip()):
+    for piece in clusters(text.strip(), keep_words):
         candidate = current + piece
         if not current or measure(candidate.rstrip()) <= max_width:
             current = candidate.lstrip() if not current else candidate
@@ -81,7 +119,7 @@ def break_lines(text: str, max_width: float, measure: Measure) -> list[str] | No
     if current.strip():
         lines.append(current.rstrip())
     if any(measure(line) > max_width for line in lines):
-        return None
+        return break_lines(text, max_width, measure, keep_words=False) if keep_words else None
     return lines
 
 

@@ -160,3 +160,21 @@ def test_an_empty_canvas_lists_what_is_missing_next_to_each_section(app) -> None
     marked = [t.label for t in at.tabs if t.label.endswith("⚠")]
     assert marked[:2] == ["① IP主题 ⚠", "② 目标群体 ⚠"]
     assert at.session_state[common.CANVAS] is None
+
+
+def test_the_trade_canvases_survive_the_form_round_trip(app) -> None:
+    """Trade, launch time and per-feature benefits (with gaps) come back from the form as given."""
+    from pathlib import Path
+
+    from pipelines.canvas import load_canvas
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "canvases"
+    for path in sorted(folder.glob("*.toml")):
+        at = app()
+        at.file_uploader(key="canvas_upload").upload(
+            path.name, path.read_bytes(), "application/toml"
+        )
+        at.run()
+        submit(at)
+        assert not at.session_state[common.CANVAS_ERRORS], path.name
+        assert at.session_state[common.CANVAS] == load_canvas(path), path.name

@@ -15,12 +15,17 @@ def width(text: str) -> float:
 @pytest.mark.parametrize(
     ("text", "max_width", "expected"),
     [
-        ("冬日暖锅季鲜肉鲜菜", 4, ["冬日暖锅", "季鲜肉鲜", "菜"]),
+        # Words stay whole (jieba, with the trades' attribute words added): 鲜肉 never splits.
+        ("冬日暖锅季鲜肉鲜菜", 4, ["冬日暖锅", "季鲜肉", "鲜菜"]),
+        ("高腰阔腿牛仔裤破洞撞色设计", 6, ["高腰阔腿", "牛仔裤破洞", "撞色设计"]),
+        ("破洞阔腿牛仔裤", 3, ["破洞", "阔腿", "牛仔裤"]),
+        # A word wider than the line is the one place a word is split.
+        ("牛仔裤", 2, ["牛仔", "裤"]),
         # A closing mark never starts a line: it goes with the character before it, and a
         # pause mark is a preferred break.
-        ("今天开团，明天发货", 4, ["今天开", "团，", "明天发货"]),
+        ("今天开团，明天发货", 4, ["今天", "开团，", "明天发货"]),
         ("好吃。不贵！", 2, ["好", "吃。", "不", "贵！"]),
-        ("鲜菜（当天采摘）", 4, ["鲜菜（当", "天采摘）"]),
+        ("鲜菜（当天采摘）", 4, ["鲜菜", "（当天", "采摘）"]),
         ("鲜菜（当天采摘）", 3, ["鲜菜", "（当天", "采摘）"]),
         # An opening mark never ends a line: it goes with the character after it.
         ("买菜「次日达」", 3, ["买菜", "「次日", "达」"]),

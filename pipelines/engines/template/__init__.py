@@ -55,7 +55,7 @@ class TemplateEngine:
 
     def _writer(self, task: Task, item_id: str | None = None, facts: Facts | None = None) -> Writer:
         rng = rng_for(self.seed, item_id or task.item_id, task.variant)
-        return Writer(task.canvas, self.playbook, rng, facts)
+        return Writer(task.canvas, self.playbook, rng, facts, seed=self.seed)
 
     def _compose(self, task: Task) -> BaseModel:
         canvas = task.canvas

@@ -30,6 +30,14 @@ _BREAKS = "，。；、！？,;!? "
 _IN_NUMBER = re.compile(r"[\d.][\d.]")  # a digit run continuing across the cut
 
 
+def launch_time(canvas: Canvas) -> str:
+    """When the launch or drop starts: the canvas says so, or its first flash sale, or 10:00."""
+    burst = canvas.burst
+    if burst.launch_time:
+        return burst.launch_time
+    return burst.flash_sale_times[0] if burst.flash_sale_times else "10:00"
+
+
 def rng_for(seed: int, *parts: object) -> random.Random:
     """A generator seeded from text, stable across processes (unlike `hash()` of a str)."""
     return random.Random(":".join(str(p) for p in (seed, *parts)))
@@ -119,8 +127,7 @@ class Facts:
 
     @property
     def launch_time(self) -> str:
-        times = self.flash_times
-        return times[0] if times else "10:00"
+        return launch_time(self.canvas)
 
     def day_date(self, day: int) -> dt.date:
         return self.days[day - 1]
@@ -267,9 +274,15 @@ class Writer:
     """Picks phrases with a seeded generator and fills them; skips phrases with avoided words."""
 
     def __init__(
-        self, canvas: Canvas, playbook: Playbook, rng: random.Random, facts: Facts | None = None
+        self,
+        canvas: Canvas,
+        playbook: Playbook,
+        rng: random.Random,
+        facts: Facts | None = None,
+        seed: int = 0,
     ) -> None:
         self.canvas = canvas
+        self.seed = seed
         self.playbook = playbook
         self.rng = rng
         self.facts = facts or Facts(canvas)
@@ -294,6 +307,17 @@ class Writer:
 
     def pick(self, options: Sequence[T]) -> T:
         return self.rng.choice(self.clean(options))
+
+    def rotate(self, options: Sequence[T], turn: int, salt: str) -> T:
+        """The `turn`-th option of a week-long shuffle of `options` (seeded by seed and salt):
+        posts of one slot on different days never share a wording while the pool lasts, and
+        each post still picks alone, so a rewrite stays local."""
+        pool = self.clean(options)
+        random.Random(f"{self.seed}:{salt}").shuffle(pool)
+        return pool[turn % len(pool)]
+
+    def say_turn(self, options: Sequence[str], values: dict[str, str], turn: int, salt: str) -> str:
+        return self.fill(self.rotate(options, turn, salt), values)
 
     def sample(self, options: Sequence[T], count: int) -> list[T]:
         pool = self.clean(options)

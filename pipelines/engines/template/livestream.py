@@ -80,24 +80,27 @@ def livestream_script(
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
         persona = facts.persona_for(index)
-        nxt = products[(index + 1) % len(products)].name if len(products) > 1 else "群里的其他好物"
         chain = chains[0]
+        trade = facts.trade or writer.playbook.phrases.generic
         values = (
             base
             | facts.product_vars(product, index)
             | {
                 "persona": persona.name,
+                "persona_scene": facts.persona_scene(persona),
                 "pain": writer.pick(facts.pains(persona)),
                 "feature": chain.feature,
                 "advantage": chain.advantage,
                 "benefit": chain.benefit,
                 "evidence": chain.evidence,
-                "next_product": nxt,
+                "next_product": cross_sell(facts, product),
+                "usage": writer.pick(trade.usage),
+                "care": writer.pick(trade.care),
             }
         )
         step_minutes = share(per_product[index], [s.weight for s in guide.segment_steps])
         steps = [
-            _block(writer, step, m, values)
+            _spoken(writer, step, m, values, chains, product)
             for step, m in zip(guide.segment_steps, step_minutes, strict=True)
         ]
         segments.append(
@@ -139,6 +142,103 @@ def livestream_script(
         ],
         review_metrics=list(guide.review_metrics),
     )
+
+
+# Spoken Chinese runs at roughly 200–250 characters a minute; with demos, pauses and the chat
+# taking their share, a product segment's host lines should carry at least this many a minute.
+CHARS_PER_MINUTE = 70
+
+
+def cross_sell(facts, product) -> str:
+    """The product that goes best with this one: same trade and category first, then the next."""
+    others = [p for p in facts.canvas.products if p.id != product.id]
+    if not others:
+        return "群里的其他商品"
+    same = [p for p in others if p.category and p.category == product.category]
+    return (same or others)[0].name
+
+
+def _spoken(
+    writer: Writer, step: BlockTemplate, minutes: int, values, chains: list[Fabe], product
+) -> Block:
+    """One segment step: its template lines, then the canvas's facts told word for word until
+    the step carries `CHARS_PER_MINUTE` a minute (or the facts run out; nothing is repeated)."""
+    block = _block(writer, step, minutes, values)
+    lines = [
+        line
+        for line, template in zip(block.lines, step.lines, strict=True)
+        if values["evidence"] or not any("{evidence}" in v for v in template.variants)
+    ]
+    budget = CHARS_PER_MINUTE * minutes - sum(len(line.words) for line in lines)
+    for speaker, words in _more_lines(writer, step.key, values, chains, product):
+        if budget <= 0:
+            break
+        if all(words != line.words for line in lines):
+            lines.append(ScriptLine(speaker=speaker, words=clip(words, 600)))
+            budget -= len(words)
+    return block.model_copy(update={"lines": lines})
+
+
+_ORDER = ("先说", "再看", "还有一点", "另外", "接着说", "再补充")
+
+
+def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
+    """What else the host can say in a step, drawn only from the canvas and the trade pack."""
+    facts, pick, fill = writer.facts, writer.pick, writer.fill
+    trade = facts.trade or writer.playbook.phrases.generic
+    voice = facts.trade.voice if facts.trade else None
+    name = product.name
+    if key == "hook":
+        for persona in writer.canvas.personas:
+            scene = facts.persona_scene(persona)
+            yield (
+                "主播",
+                pick(
+                    [
+                        f"说说{persona.name}的情况：{scene}。{name}可以放在这个场景里看一看。",
+                        f"如果你是{persona.name}，{scene}，那{name}这一段值得听完。",
+                        f"{persona.name}的日常大概是这样：{scene}。带着这个场景，我们看{name}。",
+                    ]
+                ),
+            )
+    elif key == "fabe":
+        for order, chain in zip(_ORDER, chains, strict=False):
+            yield (
+                "主播",
+                pick(
+                    [
+                        f"{order}{chain.feature}。{chain.advantage}。{chain.benefit}。",
+                        f"{order}这一条：{chain.feature}。换句话说，{chain.advantage}。{chain.benefit}。",
+                        f"{chain.feature}——{order}这个。{chain.advantage}，{chain.benefit}。",
+                    ]
+                ),
+            )
+            if chain.evidence:
+                yield (
+                    "副播",
+                    pick([f"这一点有依据：{chain.evidence}。", f"补充依据：{chain.evidence}。"]),
+                )
+    elif key == "demo":
+        for template in writer.sample(voice.live_lines if voice else [], 99):
+            yield "主播", fill(template, values)
+        for line in writer.sample(trade.usage, 99):
+            yield (
+                "主播",
+                pick(
+                    [f"怎么{values['verb']}：{fill(line, values)}", f"用法上，{fill(line, values)}"]
+                ),
+            )
+    elif key == "price":
+        for line in facts.burst_lines():
+            yield "主播", pick([f"今晚的玩法：{line}。", f"玩法说清楚：{line}。"])
+        if writer.canvas.burst.notes:
+            yield "副播", f"活动说明再念一遍：{writer.canvas.burst.notes.rstrip('。')}。"
+    elif key == "qa":
+        answers = [f"规格是{values['specs']}", f"售后这块，{values['service']}"]
+        answers += [fill(c, values) for c in writer.sample(trade.care, 99)]
+        for answer in answers:
+            opener = pick(["弹幕有朋友问到，", "有人问，", "统一回答一下，"])
+            yield "副播", f"{opener}{answer.rstrip('。')}。"
 
 
 def _chains(writer: Writer, points: dict[str, SellingPoints], product) -> list[Fabe]:

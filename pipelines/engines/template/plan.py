@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from pipelines.canvas import Canvas, Channel, Product, Scene, ThemeKind
 from pipelines.content import Goal, PosterKind
-from pipelines.engines.template.common import rng_for, shift
+from pipelines.engines.template.common import launch_time, rng_for, shift
 from pipelines.errors import EngineError
 from pipelines.knowledge import trade_for
 from pipelines.playbook import Playbook
@@ -170,8 +170,8 @@ class _Planner:
             for i, question in enumerate(trade.topics if trade else [])
         ]
         rng.shuffle(own)
-        # The trade's own questions first, alternating with the everyday games.
-        self.topics = [t for pair in itertools.zip_longest(own, generic) for t in pair if t]
+        # The trade's own questions first; the everyday games fill in after them.
+        self.topics = own + generic
         self.notes = list(range(len(self.phrases.notes)))
         rng.shuffle(self.notes)
         with_moments = Channel.MOMENTS in self.channels
@@ -191,8 +191,7 @@ class _Planner:
         self.methods = list(canvas.warmup.methods)
         if self.burst.group_buy and "预告" in self.methods:
             self.methods.remove("预告")  # the T-1 preview of the launch timeline says it
-        times = self.burst.flash_sale_times
-        self.launch_time = times[0] if times else "10:00"
+        self.launch_time = launch_time(canvas)
 
     def add(self, template: Slot, day: int, time: str, product: Product | None = None, **extra):
         channel = template.channel if template.channel in self.channels else self.home
@@ -218,10 +217,11 @@ class _Planner:
         """Flash sales at the canvas's times, the launch timeline, the show."""
         burst, home, main = self.burst, self.home, self.main
         is_launch = day == burst.launch_day
-        # With no fixed flash-sale times the launch still happens, at the default hour.
+        # The launch comes first on its day, at its own time; flash sales only when chosen.
         times = list(burst.flash_sale_times) if self.flash_sales else []
-        times = times or ([self.launch_time] if is_launch else [])
-        if not is_launch and times:
+        if is_launch:
+            times = [self.launch_time, *(t for t in times if t != self.launch_time)]
+        elif times:
             times = [times[(day - 1) % len(times)]]
         flash = self.guide.slot("flash")
         launch = self.guide.slot("launch")

@@ -68,12 +68,14 @@ class PostWriter:
         values.setdefault("advantage", values["feature"])
         values.setdefault("benefit", f"适合{persona.name}")
         values.setdefault("evidence", "")
+        # Week-long rotations: two posts of one slot never get the same usage, care or photo line.
+        turn = self._turn(post)
         for key, options in (
             ("usage", trade.usage),
             ("care", trade.care),
             ("photo_brief", trade.photo_briefs),
         ):
-            values[key] = self.w.say(options, values)
+            values[key] = self.w.say_turn(options, values, turn, f"{post.slot}:{key}")
         values["product_bullets"] = "\n".join(
             f"· {p.name}：{clip(min(p.features, key=len), 30)}" for p in canvas.products[:4]
         )
@@ -136,29 +138,56 @@ class PostWriter:
             return labels[choice].format(method=choice)
         return {"invite": "新朋友进群指南", "launch": "活动开始"}.get(choice, choice)
 
+    def _pool(self, name: str, generic: list[str]) -> list[str]:
+        """The trade's own wordings for `name` when it has them, else the generic ones."""
+        voice = self.w.facts.trade.voice if self.w.facts.trade else None
+        return list(getattr(voice, name)) if voice is not None else list(generic)
+
+    def _turn(self, post: Planned) -> int:
+        """This post's place among the week's posts of its slot (for week-long rotations)."""
+        same = [p for p in self.plan.posts if p.slot == post.slot]
+        return next((i for i, p in enumerate(same) if p is post), post.day)
+
+    def _say(self, post: Planned, name: str, generic: list[str], v: dict[str, str]) -> str:
+        return self.w.say_turn(self._pool(name, generic), v, self._turn(post), name)
+
     def _morning(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         m = self.phrases.morning
         schedule = self._schedule(post.day, {"morning"})
-        parts = [self.w.say(m.openers, v), self.w.say(m.purpose_lines, v)]
+        parts = [
+            self._say(post, "morning_openers", m.openers, v),
+            self.w.say_turn(m.purpose_lines, v, self._turn(post), "purpose"),
+        ]
         if schedule:
             parts.append("今天群里的安排：\n" + "\n".join(schedule))
-        parts.append(self.w.say(m.closings, v))
+        parts.append(self._say(post, "morning_closings", m.closings, v))
         return self.w.say(m.titles, v), "\n".join(parts)
 
     def _seeding(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         s = self.phrases.seeding
+        turn = self._turn(post)
         points = self.points.get(post.product_id or "")
-        lines = [self.w.say(s.openers, v), f"【{v['product']}】{v['specs']}"]
+        lines = [
+            self._say(post, "seeding_openers", s.openers, v),
+            f"【{v['product']}】{v['specs']}",
+        ]
         if points is not None:
-            lines += [f"· {c.advantage}" for c in points.fabe[:2]]
-            lines.append(f"{v['benefit']}。")  # the chain told for today's persona
-            if v["evidence"]:
-                lines.append(f"可以核对的：{v['evidence']}。")
+            chains = points.fabe[turn % len(points.fabe) :] + points.fabe[: turn % len(points.fabe)]
+            lines += [
+                f"· {c.advantage}" if c.feature in c.advantage else f"· {c.feature}：{c.advantage}"
+                for c in chains[:2]
+            ]
+            lines.append(f"{chains[0].benefit}。")
+            evidence = next((c.evidence for c in chains if c.evidence), "")
+            if evidence:
+                frame = self.w.rotate(s.evidence_frames, turn, "evidence")
+                lines.append(self.w.fill(frame, v | {"evidence": evidence}))
         else:
             lines.append(f"· {v['feature']}")
         lines.append(f"{v['price_line']}，{v['service']}。")
-        lines.append(self.w.say(s.closings, v))
-        return self.w.say(s.titles, v), "\n".join(lines)
+        closings = self._pool("seeding_closings", s.closings) + list(self.w.facts.tone.closings)
+        lines.append(self.w.say_turn(closings, v, turn, "seeding_closings"))
+        return self.w.say_turn(s.titles, v, turn, "seeding_titles"), "\n".join(lines)
 
     def _flash(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         f = self.phrases.flash
@@ -213,19 +242,20 @@ class PostWriter:
         e = self.phrases.evening
         today = {p.product_id for p in self.plan.on_day(post.day) if p.product_id}
         names = [p.name for p in self.w.canvas.products if p.id in today]
-        parts = [self.w.say(e.openers, v)]
+        parts = [self._say(post, "evening_openers", e.openers, v)]
         if names:
-            parts.append(self.w.say(e.recap, v | {"products_today": "、".join(names[:3])}))
+            recap = v | {"products_today": "、".join(names[:3])}
+            parts.append(self._say(post, "evening_recaps", e.recap, recap))
         if post.day < 7:
             tomorrow = self.w.facts.day_date(post.day + 1)
             plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
             purpose = self.plan.purposes[post.day + 1].name
             agenda = "；".join(line.removeprefix("· ") for line in plan) or purpose
             extra = {"tomorrow": date_label(tomorrow), "tomorrow_plan": f"{purpose}，{agenda}"}
-            parts.append(self.w.say(e.tomorrow, v | extra))
+            parts.append(self.w.say_turn(e.tomorrow, v | extra, self._turn(post), "tomorrow"))
         else:
             parts.append(self.w.say(e.last_day, v))
-        parts.append(self.w.say(e.closings, v))
+        parts.append(self._say(post, "evening_closings", e.closings, v))
         titles = e.titles if post.day < 7 else e.last_titles
         return self.w.say(titles, v), "\n".join(parts)
 
