@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-AREAS = ["week", "template", "compliance", "posters", "llm", "store", "browser"]
+AREAS = ["week", "template", "content", "compliance", "posters", "llm", "store", "browser"]
 OUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 

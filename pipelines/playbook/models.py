@@ -66,6 +66,7 @@ PLACEHOLDERS = frozenset(
         "products_today",
         "purpose",
         "purpose_desc",
+        "question",
         "scene",
         "service",
         "service_summary",
@@ -392,6 +393,7 @@ class PhraseBank(_Section):
     invite: InvitePhrases
     launch: dict[LaunchStep, Phrases]
     generic: GenericTrade
+    topic_frames: Phrases = Field(description="行业话题的说法，{question} 是话题本身")
 
 
 class Playbook(_Section):

@@ -161,7 +161,7 @@ class PostWriter:
         if schedule:
             parts.append("今天群里的安排：\n" + "\n".join(schedule))
         parts.append(self._say(post, "morning_closings", m.closings, v))
-        return self.w.say(m.titles, v), "\n".join(parts)
+        return self.w.say_turn(m.titles, v, self._turn(post), "morning_titles"), "\n".join(parts)
 
     def _seeding(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         s = self.phrases.seeding
@@ -190,11 +190,15 @@ class PostWriter:
         return self.w.say_turn(s.titles, v, turn, "seeding_titles"), "\n".join(lines)
 
     def _flash(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
-        f = self.phrases.flash
-        body = [self.w.say(f.openers, v), self.w.say(f.bodies, v), self.w.say(f.closings, v)]
         if post.choice == "launch":
             return self._opening(v)
-        return self.w.say(f.titles, v), "\n".join(body)
+        f, turn = self.phrases.flash, self._turn(post)
+        body = [
+            self.w.say_turn(f.openers, v, turn, "flash_openers"),
+            self.w.say_turn(f.bodies, v, turn, "flash_bodies"),
+            self.w.say_turn(f.closings, v, turn, "flash_closings"),
+        ]
+        return self.w.say_turn(f.titles, v, turn, "flash_titles"), "\n".join(body)
 
     def _opening(self, v: dict[str, str]) -> tuple[str, str]:
         """The launch post of a week without a group buy: what starts, at what price, how."""
@@ -211,10 +215,9 @@ class PostWriter:
     def _topic(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         if post.choice.startswith("trade:") and self.w.facts.trade is not None:
             question = self.w.fill(self.w.facts.trade.topics[int(post.choice[6:])], v)
-            return (
-                f"聊聊：{clip(question.rstrip('？?'), 24)}",
-                f"今天的话题：{question}说说你的做法～",
-            )
+            frame = self.w.rotate(self.phrases.topic_frames, self._turn(post), "topic_frames")
+            title = f"聊聊：{clip(question.rstrip('？?'), 24)}"
+            return title, self.w.fill(frame, v | {"question": question})
         topic = next(t for t in self.phrases.topics if t.key == post.choice)
         return self.w.fill(topic.title, v), self.w.fill(topic.body, v)
 
@@ -257,7 +260,7 @@ class PostWriter:
             parts.append(self.w.say(e.last_day, v))
         parts.append(self._say(post, "evening_closings", e.closings, v))
         titles = e.titles if post.day < 7 else e.last_titles
-        return self.w.say(titles, v), "\n".join(parts)
+        return self.w.say_turn(titles, v, self._turn(post), "evening_titles"), "\n".join(parts)
 
     def _warmup(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         if post.choice == "invite":
@@ -266,7 +269,10 @@ class PostWriter:
         title, body = self.phrases.warmup[post.choice]
         v = v | {"method": post.choice}
         body = self.w.fill(body, v)
-        if v["warmup_notes"]:
+        methods = [
+            p for p in self.plan.posts if p.slot == "warmup" and p.choice in self.phrases.warmup
+        ]
+        if v["warmup_notes"] and methods[0] is post:  # the operator's own rules, said once
             body += f"\n说明：{v['warmup_notes']}。"
         return self.w.fill(title, v), body
 
