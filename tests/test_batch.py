@@ -190,6 +190,17 @@ def test_a_csv_becomes_one_canvas_per_store_and_campaign(tmp_path):
     assert "第 5 行" in south.source and "周开始日期" in south.error
 
 
+def test_a_sheet_chooses_flash_sales_and_the_group_buy_by_filling_them_in(tmp_path):
+    path = tmp_path / "stores.csv"
+    rows = [[*HEADER, "秒杀时间"], [*ROWS[0], "10:00、18:00"], [*ROWS[2], ""]]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    east, west = collect([path])
+    assert east.canvas.burst.methods == ["开团", "秒杀"]
+    assert east.canvas.burst.flash_sale_times == ["10:00", "18:00"]
+    assert west.canvas.burst.methods == []  # nothing filled in, no mechanic invented
+
+
 def test_an_xlsx_reads_like_the_csv(tmp_path):
     book = Workbook()
     for row in [HEADER, *ROWS[:3]]:

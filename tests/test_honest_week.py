@@ -218,3 +218,49 @@ def test_the_llm_answer_that_invents_a_red_envelope_is_sent_back():
     data["welcome"] = "欢迎进群！今晚八点发红包雨。"
     with pytest.raises(BadAnswer, match="红包"):
         parse_answer(task, json.dumps(data, ensure_ascii=False))
+
+
+# --- variety (the figures bench/content.py reports, held to the content targets) ----------
+
+
+def test_a_week_repeats_few_of_its_own_sentences(canvas_path):
+    from bench.content import TARGETS, repeated_share, sentences
+
+    assert repeated_share(sentences(week(canvas_path))) <= TARGETS["repeat"]
+
+
+def test_weeks_of_different_trades_share_almost_no_sentence():
+    from bench.content import TARGETS, sentences
+
+    playbook = load_playbook()
+    own = {p.stem: set(sentences(week(p))) for p in CANVASES}
+    trade = {p.stem: trade_for(load_canvas(p), playbook).key for p in CANVASES}
+    for name, mine in own.items():
+        others = set().union(*(s for n, s in own.items() if trade[n] != trade[name]))
+        assert len(mine & others) / len(mine) <= TARGETS["shared"], name
+
+
+def test_two_seeds_write_two_different_weeks(canvas_path):
+    from bench.content import TARGETS, differing, live_difference
+
+    first, second = week(canvas_path, 0), week(canvas_path, 1)
+    assert differing(first, second) >= TARGETS["seeds"]
+    if first.livestream is not None:
+        assert live_difference(first, second) >= TARGETS["seeds"]
+
+
+def test_the_live_script_says_enough_for_its_minutes(canvas_path):
+    from bench.content import live_chars_per_minute
+
+    rate = live_chars_per_minute(week(canvas_path))
+    assert rate is None or rate >= 60
+
+
+def test_check_reads_every_written_package_back(canvas_path, tmp_path, capsys):
+    """What `week` writes, `check` loads again: exit 0 or 1 (findings), never 2 (unreadable)."""
+    from pipelines.cli import main
+
+    out = tmp_path / "out"
+    assert main(["week", str(canvas_path), "--out", str(out), "--no-posters"]) == 0
+    assert main(["check", str(out / "package.json")]) in (0, 1)
+    assert "无法" not in capsys.readouterr().err

@@ -168,6 +168,15 @@ def _canvas_data(members: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
         "avoid_words": _items(cell("避免用词"), _NAME_SPLIT),
         "group_rules": _items(cell("群规")),
         "burst": {
+            # In a sheet, filling in flash-sale times (or 开团) is how a store chooses them.
+            "methods": [
+                method
+                for method, chosen in (
+                    ("开团", cell("开团").lower() in _YES),
+                    ("秒杀", bool(_items(cell("秒杀时间"), _NAME_SPLIT))),
+                )
+                if chosen
+            ],
             "flash_sale_times": _items(cell("秒杀时间"), _NAME_SPLIT),
             "group_buy": cell("开团").lower() in _YES,
             "launch_day": cell("开团日"),

@@ -520,6 +520,9 @@ class TradePack(_Section):
     times: dict[str, list[HHMM]] = Field(default_factory=dict, description="槽位时间（覆盖默认）")
     attributes: list[Attribute] = Field(min_length=10)
     voice: TradeVoice | None = None
+    contingencies: list[ContingencyGuide] = Field(
+        default_factory=list, description="这个行业直播里常见的突发情况和应对"
+    )
 
 
 # --- tones.toml ------------------------------------------------------------------------------

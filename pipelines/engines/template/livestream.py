@@ -138,7 +138,7 @@ def livestream_script(
         segments=segments,
         contingencies=[
             Contingency(situation=c.situation, response=writer.fill(c.response, base))
-            for c in guide.contingencies
+            for c in [*guide.contingencies, *(facts.trade.contingencies if facts.trade else [])]
         ],
         review_metrics=list(guide.review_metrics),
     )
@@ -229,10 +229,50 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 ),
             )
     elif key == "price":
+        yield (
+            "主播",
+            pick(
+                [
+                    f"价格卡上写得清清楚楚：{values['price_line']}，规格是{values['specs']}。",
+                    f"再报一遍价格：{values['price_line']}，对应的规格是{values['specs']}。",
+                ]
+            ),
+        )
         for line in facts.burst_lines():
             yield "主播", pick([f"今晚的玩法：{line}。", f"玩法说清楚：{line}。"])
         if writer.canvas.burst.notes:
             yield "副播", f"活动说明再念一遍：{writer.canvas.burst.notes.rstrip('。')}。"
+    elif key == "close":
+        specs = f"，选好规格（{values['specs']}）" if product.specs else ""
+        yield "主播", f"下单的步骤说一遍：点屏幕下方的购物车，找到{name}{specs}，付款就好。"
+        yield (
+            "主播",
+            pick(
+                [
+                    f"售后说清楚：{values['service']}。这是店里写在商品页上的。",
+                    f"拍之前再说一句售后：{values['service']}。",
+                ]
+            ),
+        )
+        yield (
+            "场控",
+            pick(
+                [
+                    "已经拍了的朋友在弹幕扣「已拍」，我们这边核对。",
+                    "拍好的朋友弹幕说一声，后台一个个核对订单。",
+                ]
+            ),
+        )
+    elif key == "cross":
+        partner = facts.canvas.product_named(values["next_product"])
+        if partner is not None:
+            yield (
+                "主播",
+                (
+                    f"{values['next_product']}说一句：{partner.features[0]}，"
+                    f"{facts.price_line(partner)}。和{name}放在一起看，挑起来更省心。"
+                ),
+            )
     elif key == "qa":
         answers = [f"规格是{values['specs']}", f"售后这块，{values['service']}"]
         answers += [fill(c, values) for c in writer.sample(trade.care, 99)]
