@@ -30,9 +30,10 @@ def _tasks(canvas: Canvas, engine: TemplateEngine) -> dict[str, list[Task]]:
             for p in calendar.posts
             if p.needs_poster
         ],
-        "直播脚本": [Task(TaskKind.LIVESTREAM, "livestream", canvas, selling_points=points)],
         "社群物料": [Task(TaskKind.GROUP_KIT, "group-kit", canvas)],
     }
+    if canvas.burst.livestream_day is not None:
+        tasks["直播脚本"] = [Task(TaskKind.LIVESTREAM, "livestream", canvas, selling_points=points)]
     if canvas.burst.group_buy:
         tasks["开团消息"] = [Task(TaskKind.LAUNCH, "launch", canvas, selling_points=points)]
     return tasks

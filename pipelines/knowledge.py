@@ -6,6 +6,7 @@ prompts. Everything here is a lookup in data (playbook/trades/*.toml, playbook/t
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -48,6 +49,15 @@ def tone_for(canvas: Canvas, playbook: Playbook) -> ToneProfile:
     if best:
         return guide.profiles[index]
     return guide.profile(_BY_IP_TYPE.get(canvas.speaker.ip_type, guide.default))
+
+
+def foreign_words(canvas: Canvas, pack: TradePack | None) -> list[str]:
+    """The trade's store-specific words (茶/咖啡/酒, 猫/狗) this canvas never uses itself."""
+    if pack is None:
+        return []
+    data = canvas.model_dump(mode="json", exclude={"avoid_words": True, "brand": {"trade"}})
+    own = json.dumps(data, ensure_ascii=False)
+    return [word for word in pack.specific if word not in own]
 
 
 def attributes_in(feature: str, pack: TradePack | None) -> list[Attribute]:

@@ -520,6 +520,10 @@ class TradePack(_Section):
     times: dict[str, list[HHMM]] = Field(default_factory=dict, description="槽位时间（覆盖默认）")
     attributes: list[Attribute] = Field(min_length=10)
     voice: TradeVoice | None = None
+    specific: list[str] = Field(
+        default_factory=list,
+        description="只适合这个行业里部分门店的词（茶/咖啡/酒、猫/狗）：画布里没出现就不用含它的说法",
+    )
     contingencies: list[ContingencyGuide] = Field(
         default_factory=list, description="这个行业直播里常见的突发情况和应对"
     )

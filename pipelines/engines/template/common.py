@@ -17,7 +17,7 @@ from typing import TypeVar
 from pipelines.canvas import Canvas, Persona, Product, Scene
 from pipelines.content import format_price
 from pipelines.content.honesty import Honesty
-from pipelines.knowledge import tone_for, trade_for, voice
+from pipelines.knowledge import foreign_words, tone_for, trade_for, voice
 from pipelines.playbook import Playbook, load_playbook
 from pipelines.playbook.models import ToneProfile, TradePack
 
@@ -289,6 +289,8 @@ class Writer:
         words = sorted(canvas.avoid_words, key=len, reverse=True)
         self.avoid = re.compile("|".join(map(re.escape, words))) if words else None
         self.honesty = self.facts.honesty
+        # A tea shop never speaks of coffee beans, a cat shop of dog walks.
+        self.foreign = foreign_words(canvas, self.facts.trade)
 
     def clean(self, options: Sequence[T]) -> list[T]:
         """Options that claim nothing the canvas does not back and use none of its avoided words.
@@ -302,6 +304,7 @@ class Writer:
             for o in options
             if not self.honesty.unbacked(str(o))
             and (self.avoid is None or not self.avoid.search(str(o)))
+            and not any(word in str(o) for word in self.foreign)
         ]
         return ok or list(options)
 

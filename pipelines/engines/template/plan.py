@@ -14,7 +14,7 @@ from pipelines.canvas import Canvas, Channel, Product, Scene, ThemeKind
 from pipelines.content import Goal, PosterKind
 from pipelines.engines.template.common import launch_time, rng_for, shift
 from pipelines.errors import EngineError
-from pipelines.knowledge import trade_for
+from pipelines.knowledge import foreign_words, trade_for
 from pipelines.playbook import Playbook
 from pipelines.playbook.models import DayPurpose, Slot, Topic
 
@@ -165,9 +165,11 @@ class _Planner:
         self.flash_type = "爆款特卖" if Scene.MALL_GROUP in canvas.scenes else flash_type
         generic = list(self.phrases.topics)
         rng.shuffle(generic)
+        foreign = foreign_words(canvas, trade)
         own = [
             Topic(key=f"trade:{i}", kind="话题", title="聊聊", body=question)
             for i, question in enumerate(trade.topics if trade else [])
+            if not any(word in question for word in foreign)
         ]
         rng.shuffle(own)
         # The trade's own questions first; the everyday games fill in after them.
