@@ -171,6 +171,9 @@ class Burst(_Model):
     flash_sale_times: list[HHMM] = Field(
         default_factory=list, max_length=6, title="秒杀时间", description="选了秒杀才用"
     )
+    flash_sale_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=list, max_length=7, title="秒杀日", description="第几天有秒杀；空表示每天"
+    )
     group_buy: bool = Field(False, title="是否开团")
     launch_day: int = Field(3, ge=1, le=7, title="开团/引爆日")
     launch_time: HHMM | None = Field(

@@ -91,6 +91,28 @@ def matching_pain(attribute: Attribute | None, personas: list[Persona]) -> Match
     return None
 
 
+def persona_for_product(
+    product: Product, personas: list[Persona], pack: TradePack | None, turn: int = 0
+) -> Persona:
+    """The persona this product speaks to: the one whose pain points its attributes answer, or
+    whose own words it shares (猫 with a cat owner); by turn when nothing tells them apart."""
+    attributes = [a for f in product.features for a in attributes_in(f, pack)]
+    words = _bigrams(" ".join([product.name, product.category, *product.features]))
+
+    def score(persona: Persona) -> int:
+        pains = " ".join(persona.pain_points)
+        tags = sum(2 for a in attributes for t in a.tags if t in pains)
+        about = " ".join([persona.name, persona.description, pains])
+        return tags + len(words & _bigrams(about))
+
+    scores = [score(p) for p in personas]
+    best = max(scores)
+    if best == 0:
+        return personas[turn % len(personas)]
+    tied = [p for p, s in zip(personas, scores, strict=True) if s == best]
+    return tied[turn % len(tied)]
+
+
 def operator_benefit(product: Product, feature_index: int) -> str:
     """The benefit the operator wrote for this feature ('' when none)."""
     if feature_index < len(product.benefits):

@@ -31,10 +31,13 @@ _IN_NUMBER = re.compile(r"[\d.][\d.]")  # a digit run continuing across the cut
 
 
 def launch_time(canvas: Canvas) -> str:
-    """When the launch or drop starts: the canvas says so, or its first flash sale, or 10:00."""
+    """When the launch or drop starts: the canvas says so, or the live that day, or its first
+    flash sale, or 10:00."""
     burst = canvas.burst
     if burst.launch_time:
         return burst.launch_time
+    if burst.livestream_day == burst.launch_day:
+        return burst.livestream_time
     return burst.flash_sale_times[0] if burst.flash_sale_times else "10:00"
 
 
@@ -199,6 +202,11 @@ class Facts:
         lines.insert(0, f"{when}{self.launch_time}{verb}")
         return "，".join(lines[:2])
 
+    def flash_days(self) -> str:
+        """The days with flash sales, as people say them: 每天, or 周四、周六."""
+        days = sorted(self.canvas.burst.flash_sale_days)
+        return "、".join(weekday(self.day_date(d)) for d in days) or "每天"
+
     def burst_lines(self) -> list[str]:
         lines = load_playbook().phrases.burst_lines
         launch_date = self.day_date(self.canvas.burst.launch_day)
@@ -206,6 +214,7 @@ class Facts:
             "launch_weekday": weekday(launch_date),
             "launch_time": self.launch_time,
             "flash_times": "、".join(self.flash_times) or self.launch_time,
+            "flash_days": self.flash_days(),
         }
         return [lines[m].format_map(values) for m in self.canvas.burst.methods]
 
@@ -228,6 +237,7 @@ class Facts:
             "theme_desc": canvas.theme.description.rstrip("。") or f"{canvas.brand.name}的本周主题",
             "speaker": canvas.speaker.name,
             "flash_times": "、".join(self.flash_times) or self.launch_time,
+            "flash_days": self.flash_days(),
             "address": self.tone.address or "大家",
             "warmup_notes": canvas.warmup.notes.rstrip("。"),
             "burst_notes": canvas.burst.notes.rstrip("。"),

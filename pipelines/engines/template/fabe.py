@@ -10,7 +10,13 @@ from __future__ import annotations
 from pipelines.canvas import Channel, Product
 from pipelines.content import ChannelVariant, Fabe, SellingPoints
 from pipelines.engines.template.common import Writer, clip
-from pipelines.knowledge import attributes_in, evidence_for, matching_pain, operator_benefit
+from pipelines.knowledge import (
+    attributes_in,
+    evidence_for,
+    matching_pain,
+    operator_benefit,
+    persona_for_product,
+)
 
 
 def fabe_items(writer: Writer, product: Product) -> list[Fabe]:
@@ -24,7 +30,9 @@ def fabe_items(writer: Writer, product: Product) -> list[Fabe]:
         found = attributes_in(feature, facts.trade)
         attribute = found[0] if found else None
         match = matching_pain(attribute, personas)
-        persona = match.persona if match else personas[index % len(personas)]
+        persona = (
+            match.persona if match else persona_for_product(product, personas, facts.trade, index)
+        )
         values = facts.product_vars(product, index) | {
             "feature": clip(feature, 60),
             "persona": persona.name,

@@ -14,6 +14,7 @@ from pipelines.content import (
 )
 from pipelines.engines.template.common import Writer, clip
 from pipelines.engines.template.fabe import fabe_items
+from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import BlockTemplate
 
 _MAX_BLOCK = 60
@@ -79,7 +80,7 @@ def livestream_script(
     segments, climax_blocks = [], []
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
-        persona = facts.persona_for(index)
+        persona = persona_for_product(product, canvas.personas, facts.trade, index)
         chain = chains[0]
         trade = facts.trade or writer.playbook.phrases.generic
         values = (
@@ -94,8 +95,8 @@ def livestream_script(
                 "benefit": chain.benefit,
                 "evidence": chain.evidence,
                 "next_product": cross_sell(facts, product),
-                "usage": writer.pick(trade.usage),
-                "care": writer.pick(trade.care),
+                "usage": writer.fill(writer.pick(trade.usage), base | facts.product_vars(product)),
+                "care": writer.fill(writer.pick(trade.care), base | facts.product_vars(product)),
             }
         )
         step_minutes = share(per_product[index], [s.weight for s in guide.segment_steps])
@@ -145,8 +146,8 @@ def livestream_script(
 
 
 # Spoken Chinese runs at roughly 200–250 characters a minute; with demos, pauses and the chat
-# taking their share, a product segment's host lines should carry at least this many a minute.
-CHARS_PER_MINUTE = 70
+# taking their share, a step aims at this many (above the 60 floor: some steps run out of facts).
+CHARS_PER_MINUTE = 90
 
 
 def cross_sell(facts, product) -> str:
@@ -179,7 +180,7 @@ def _spoken(
     return block.model_copy(update={"lines": lines})
 
 
-_ORDER = ("先说", "再看", "还有一点", "另外", "接着说", "再补充")
+_ORDER = ("先说", "再说", "还有", "另外", "接着说", "再补充")
 
 
 def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
@@ -189,15 +190,26 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
     voice = facts.trade.voice if facts.trade else None
     name = product.name
     if key == "hook":
-        for persona in writer.canvas.personas:
-            scene = facts.persona_scene(persona)
+        persona = persona_for_product(product, writer.canvas.personas, facts.trade)
+        scene = facts.persona_scene(persona)
+        yield (
+            "主播",
+            pick(
+                [
+                    f"说说{persona.name}的情况：{scene}。{name}可以放在这个场景里看一看。",
+                    f"如果你是{persona.name}，{scene}，那{name}这一段值得听完。",
+                    f"{persona.name}的日常大概是这样：{scene}。带着这个场景，我们看{name}。",
+                ]
+            ),
+        )
+        for pain in persona.pain_points:
             yield (
                 "主播",
                 pick(
                     [
-                        f"说说{persona.name}的情况：{scene}。{name}可以放在这个场景里看一看。",
-                        f"如果你是{persona.name}，{scene}，那{name}这一段值得听完。",
-                        f"{persona.name}的日常大概是这样：{scene}。带着这个场景，我们看{name}。",
+                        f"「{pain}」——有这个情况的朋友，弹幕扣个「有」。",
+                        f"有人说「{pain}」，你是不是也这样？",
+                        f"「{pain}」，遇到过的在弹幕打「我也是」。",
                     ]
                 ),
             )
@@ -207,9 +219,9 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 "主播",
                 pick(
                     [
-                        f"{order}{chain.feature}。{chain.advantage}。{chain.benefit}。",
-                        f"{order}这一条：{chain.feature}。换句话说，{chain.advantage}。{chain.benefit}。",
-                        f"{chain.feature}——{order}这个。{chain.advantage}，{chain.benefit}。",
+                        f"{order}{chain.feature}：{chain.advantage}。{chain.benefit}。",
+                        f"{order}一条，{chain.feature}。换句话说，{chain.advantage}。{chain.benefit}。",
+                        f"{order}，{chain.feature}。{chain.advantage}，{chain.benefit}。",
                     ]
                 ),
             )
@@ -219,6 +231,17 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                     pick([f"这一点有依据：{chain.evidence}。", f"补充依据：{chain.evidence}。"]),
                 )
     elif key == "demo":
+        for chain in chains:
+            yield (
+                "主播",
+                pick(
+                    [
+                        f"镜头给到这里：{chain.feature}，大家看清楚，有想细看的弹幕说。",
+                        f"来看实物，{chain.feature}，我拿近一点，慢慢转一圈。",
+                        f"实物上找一找：{chain.feature}，就是这个位置。",
+                    ]
+                ),
+            )
         for template in writer.sample(voice.live_lines if voice else [], 99):
             yield "主播", fill(template, values)
         for line in writer.sample(trade.usage, 99):
@@ -238,9 +261,19 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 ]
             ),
         )
-        for line in facts.burst_lines():
+        yield (
+            "副播",
+            pick(
+                [
+                    f"我在屏幕上再打一遍：{name}，{values['price_line']}，有问题的先问再拍。",
+                    f"价格以购物车里显示的为准：{values['price_line']}，{name}讲完就上链接。",
+                ]
+            ),
+        )
+        first = product.id == writer.canvas.products[0].id  # the mechanics, said once a show
+        for line in facts.burst_lines() if first else []:
             yield "主播", pick([f"今晚的玩法：{line}。", f"玩法说清楚：{line}。"])
-        if writer.canvas.burst.notes:
+        if first and writer.canvas.burst.notes:
             yield "副播", f"活动说明再念一遍：{writer.canvas.burst.notes.rstrip('。')}。"
     elif key == "close":
         specs = f"，选好规格（{values['specs']}）" if product.specs else ""

@@ -221,13 +221,21 @@ class _Planner:
         is_launch = day == burst.launch_day
         # The launch comes first on its day, at its own time; flash sales only when chosen.
         times = list(burst.flash_sale_times) if self.flash_sales else []
+        if burst.flash_sale_days and day not in burst.flash_sale_days:
+            times = []  # the canvas names its sale days; this is not one of them
         if is_launch:
             times = [self.launch_time, *(t for t in times if t != self.launch_time)]
-        elif times:
+        elif times and not burst.flash_sale_days:  # a daily habit: one sale a day, in turn
             times = [times[(day - 1) % len(times)]]
         flash = self.guide.slot("flash")
         launch = self.guide.slot("launch")
+        # When the launch is the live itself, the live's own post opens it.
+        live_launch = (
+            is_launch and day == burst.livestream_day and Channel.LIVESTREAM in self.channels
+        )
         for index, time in enumerate(times):
+            if live_launch and index == 0:
+                continue
             self.clock.take(day, home, [time])
             if is_launch and index == 0:
                 slot = launch if burst.group_buy else flash

@@ -7,6 +7,7 @@ import re
 from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
 from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
 from pipelines.engines.template.plan import Planned, WeekPlan
+from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import PhraseBank
 
 _NOT_IN_TAG = re.compile(r"[\s#，,。.、·・｜|/：:！!？?（）()「」]+")
@@ -35,7 +36,11 @@ class PostWriter:
         facts, canvas = self.w.facts, self.w.canvas
         date = facts.day_date(post.day)
         purpose = self.plan.purposes[post.day]
-        persona = facts.persona_for(post.day - 1)
+        product = canvas.product(post.product_id) if post.product_id else None
+        if product is not None:
+            persona = persona_for_product(product, canvas.personas, facts.trade, post.day - 1)
+        else:
+            persona = facts.persona_for(post.day - 1)
         trade = facts.trade or self.phrases.generic
         live_day = canvas.burst.livestream_day
         values = (
@@ -121,7 +126,8 @@ class PostWriter:
             label = _SCHEDULE_LABEL.get(other.slot)
             if other.slot == "flash" and other.choice == "launch":
                 label = "活动开始·{product}"
-            if label is None or other.slot in skip or other.channel != self.plan.home:
+            away = other.channel != self.plan.home and other.slot != "live"
+            if label is None or other.slot in skip or away:
                 continue
             product = self.w.canvas.product(other.product_id).name if other.product_id else ""
             text = label.format(product=product, choice=self._label(other.choice))
@@ -173,6 +179,9 @@ class PostWriter:
         ]
         if points is not None:
             chains = points.fabe[turn % len(points.fabe) :] + points.fabe[: turn % len(points.fabe)]
+            others = [p.name for p in self.w.canvas.personas if p.name != v["persona"]]
+            # A benefit told for another persona would switch the reader mid-post.
+            chains.sort(key=lambda c: any(name in c.benefit for name in others))
             lines += [
                 f"· {c.advantage}" if c.feature in c.advantage else f"· {c.feature}：{c.advantage}"
                 for c in chains[:2]
