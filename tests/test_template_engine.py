@@ -451,3 +451,20 @@ def test_a_canvas_without_group_or_moments_gets_a_clear_chinese_error():
 )
 def test_clipping_prefers_clause_breaks_and_never_splits_a_number(text, limit, expected):
     assert clip(text, limit) == expected
+
+
+def test_a_change_to_the_playbook_data_changes_the_cache_key(tmp_path, monkeypatch):
+    from pipelines import playbook
+    from pipelines.engines import template
+
+    task = Task(TaskKind.GROUP_KIT, "group-kit", load_canvas(EXAMPLES[0]))
+    before = TemplateEngine().cache_key(task)
+    copy = tmp_path / "playbook"
+    import shutil
+
+    shutil.copytree(
+        playbook.PLAYBOOK_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    (copy / "tones.toml").write_text((copy / "tones.toml").read_text() + "\n# edited\n")
+    monkeypatch.setattr(template, "playbook_digest", lambda: playbook.playbook_digest(copy))
+    assert TemplateEngine().cache_key(task) != before

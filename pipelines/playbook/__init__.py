@@ -14,6 +14,7 @@ phrase banks) and honesty (what copy may claim only when the canvas names it). `
 from __future__ import annotations
 
 import functools
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -45,6 +46,7 @@ __all__ = [
     "Playbook",
     "PlaybookError",
     "load_playbook",
+    "playbook_digest",
     "read_playbook",
 ]
 
@@ -80,6 +82,17 @@ def _read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"玩法库文件 {path.name} 的 TOML 格式错误：{exc}") from None
+
+
+@functools.cache
+def playbook_digest(directory: Path = PLAYBOOK_DIR) -> str:
+    """A short content hash of every playbook file: a cached answer written with other phrase
+    data is never served again."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.toml")):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @functools.cache

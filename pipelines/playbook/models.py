@@ -31,6 +31,7 @@ PLACEHOLDERS = frozenset(
         "benefit",
         "brand",
         "category",
+        "date",
         "evidence",
         "feature",
         "feature_b",
@@ -395,6 +396,9 @@ class PhraseBank(_Section):
     launch: dict[LaunchStep, Phrases]
     generic: GenericTrade
     topic_frames: Phrases = Field(description="行业话题的说法，{question} 是话题本身")
+    several_products: list[str] = Field(
+        default_factory=list, description="只适合多个商品的说法；画布只有一个商品时不用"
+    )
 
 
 class Playbook(_Section):

@@ -21,10 +21,10 @@ from pipelines.engines.template.plan import plan_week
 from pipelines.engines.template.poster import poster_copy
 from pipelines.engines.template.posts import rewrite_post, write_calendar
 from pipelines.errors import EngineError
-from pipelines.playbook import load_playbook
+from pipelines.playbook import load_playbook, playbook_digest
 
 # Bump when the composition changes, so cached answers of an older engine are not reused.
-VERSION = "template-2"
+VERSION = "template-3"
 _NOT_TEXT = {"id", "product_id", "post_id", "time", "date", "start_time", "step"}
 
 
@@ -38,7 +38,8 @@ class TemplateEngine:
         self.playbook = load_playbook()
 
     def cache_key(self, task: Task) -> str:
-        return f"{self.name}/{VERSION}/seed={self.seed}/{task.input_hash()}"
+        data = playbook_digest()
+        return f"{self.name}/{VERSION}/playbook={data}/seed={self.seed}/{task.input_hash()}"
 
     async def generate(self, task: Task) -> Result:
         return Result(output=self.compose(task))

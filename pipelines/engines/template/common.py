@@ -301,6 +301,8 @@ class Writer:
         self.honesty = self.facts.honesty
         # A tea shop never speaks of coffee beans, a cat shop of dog walks.
         self.foreign = foreign_words(canvas, self.facts.trade)
+        if len(canvas.products) == 1:  # one product: no 「这几款」, no pairing with another
+            self.foreign += playbook.phrases.several_products
 
     def clean(self, options: Sequence[T]) -> list[T]:
         """Options that claim nothing the canvas does not back and use none of its avoided words.

@@ -183,8 +183,13 @@ class _Planner:
         count = 7 * self.moments_a_day
         self.moment_kinds = _moments_kinds(self.guide, count, rng) if with_moments else []
         self.moment_pool: dict[str, list[int]] = {}
+        single = self.phrases.several_products if len(products) == 1 else []
         for share in self.guide.moments_balance:  # a list, not a set: a stable draw order
-            indices = [i for i, m in enumerate(self.phrases.moments) if m.kind == share.kind]
+            indices = [
+                i
+                for i, m in enumerate(self.phrases.moments)
+                if m.kind == share.kind and not any(w in m.body for w in single)
+            ]
             self.moment_pool[share.kind] = rng.sample(indices, k=len(indices))
         self.warm = warmup_days(canvas)
         # 小红书 as the main channel gets a note a day; as a side channel, three a week.

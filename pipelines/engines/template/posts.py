@@ -261,7 +261,7 @@ class PostWriter:
         if post.day < 7:
             tomorrow = self.w.facts.day_date(post.day + 1)
             plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
-            purpose = self.plan.purposes[post.day + 1].name
+            purpose = self.w.fill(self.plan.purposes[post.day + 1].announce, self.base)
             agenda = "；".join(line.removeprefix("· ") for line in plan) or purpose
             extra = {"tomorrow": date_label(tomorrow), "tomorrow_plan": f"{purpose}，{agenda}"}
             parts.append(self.w.say_turn(e.tomorrow, v | extra, self._turn(post), "tomorrow"))
