@@ -261,7 +261,9 @@ class PostWriter:
         if post.day < 7:
             tomorrow = self.w.facts.day_date(post.day + 1)
             plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
-            purpose = self.w.fill(self.plan.purposes[post.day + 1].announce, self.base)
+            # Tomorrow's announcement, said the evening before: its 今天/今晚 are tomorrow's.
+            announce = self.w.fill(self.plan.purposes[post.day + 1].announce, self.base)
+            purpose = announce.replace("今天", "明天").replace("今晚", "明晚")
             agenda = "；".join(line.removeprefix("· ") for line in plan) or purpose
             extra = {"tomorrow": date_label(tomorrow), "tomorrow_plan": f"{purpose}，{agenda}"}
             parts.append(self.w.say_turn(e.tomorrow, v | extra, self._turn(post), "tomorrow"))
