@@ -222,6 +222,16 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
     )
     form.slot("burst", "flash_sale_times")
     burst["flash_sale_times"] = split_times(times)
+    day_names = [f"第 {d} 天" for d in range(1, 8)]
+    chosen = [d for d in _get(section, "flash_sale_days", []) if isinstance(d, int) and 1 <= d <= 7]
+    picked_days = st.multiselect(
+        "秒杀日（不选表示每天）",
+        day_names,
+        default=[day_names[d - 1] for d in chosen],
+        key=form.key("burst", "flash_sale_days"),
+    )
+    form.slot("burst", "flash_sale_days")
+    burst["flash_sale_days"] = [day_names.index(name) + 1 for name in picked_days]
     left, middle, right = st.columns(3)
     with left:
         burst["group_buy"] = st.toggle(
