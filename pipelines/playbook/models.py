@@ -205,7 +205,6 @@ class SellingGuide(_Section):
     worksheet: str
     fabe: list[FabeStep] = Field(min_length=4, max_length=4)
     methods: list[Method]
-    demonstrations: Phrases
     advantages: Phrases
     benefits: Phrases
     scene_lines: Phrases
