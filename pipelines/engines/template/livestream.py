@@ -215,6 +215,9 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
             )
     elif key == "fabe":
         for order, chain in zip(_ORDER, chains, strict=False):
+            if chain.advantage == chain.feature:  # nothing known beyond the feature: say it once
+                yield "主播", f"{order}{chain.feature}。{chain.benefit}。"
+                continue
             yield (
                 "主播",
                 pick(
@@ -231,17 +234,16 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                     pick([f"这一点有依据：{chain.evidence}。", f"补充依据：{chain.evidence}。"]),
                 )
     elif key == "demo":
-        for chain in chains:
-            yield (
-                "主播",
-                pick(
-                    [
-                        f"镜头给到这里：{chain.feature}，大家看清楚，有想细看的弹幕说。",
-                        f"来看实物，{chain.feature}，我拿近一点，慢慢转一圈。",
-                        f"实物上找一找：{chain.feature}，就是这个位置。",
-                    ]
-                ),
-            )
+        frames = writer.sample(
+            [
+                "镜头给到这里：{feature}，大家看清楚，有想细看的弹幕说。",
+                "来看实物，{feature}，我拿近一点，慢慢转一圈。",
+                "实物上找一找：{feature}，就是这个位置。",
+            ],
+            3,
+        )  # one frame per feature in turn, so the demo does not repeat itself
+        for index, chain in enumerate(chains):
+            yield "主播", frames[index % len(frames)].replace("{feature}", chain.feature)
         for template in writer.sample(voice.live_lines if voice else [], 99):
             yield "主播", fill(template, values)
         for line in writer.sample(trade.usage, 99):
