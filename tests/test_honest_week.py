@@ -153,7 +153,9 @@ def test_moments_posts_carry_a_photo_brief_instead_of_a_story(canvas_path):
 def test_operator_notes_feed_the_copy():
     bakery = ROOT / "tests" / "data" / "canvases" / "bakery.toml"
     package = week(bakery)
-    notes = package.canvas.warmup.notes.rstrip("。")
+    from pipelines.engines.template.common import customer_notes
+
+    notes = customer_notes(package.canvas.warmup.notes)
     assert notes and any(notes in p.body for p in package.calendar.posts)
 
 
@@ -264,3 +266,21 @@ def test_check_reads_every_written_package_back(canvas_path, tmp_path, capsys):
     assert main(["week", str(canvas_path), "--out", str(out), "--no-posters"]) == 0
     assert main(["check", str(out / "package.json")]) in (0, 1)
     assert "无法" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("notes", "said"),
+    [
+        ("周二晚预告，1 元锁定周三开团的牛肉卷名额", "1 元锁定周三开团的牛肉卷名额"),
+        ("周三先放一张图，周四发细节，周五发上身", ""),
+        (
+            "周五前预订生日蛋糕付10元订金；周五 20:00 截止预订",
+            "周五前预订生日蛋糕付10元订金，周五 20:00 截止预订",
+        ),
+        ("", ""),
+    ],
+)
+def test_the_operator_notes_reach_customers_without_the_operator_schedule(notes, said):
+    from pipelines.engines.template.common import customer_notes
+
+    assert customer_notes(notes) == said

@@ -395,6 +395,9 @@ class PhraseBank(_Section):
     launch: dict[LaunchStep, Phrases]
     generic: GenericTrade
     topic_frames: Phrases = Field(description="行业话题的说法，{question} 是话题本身")
+    plan_words: list[str] = Field(
+        default_factory=list, description="运营说明里表示内部排期的词：含它的分句不发给顾客"
+    )
     several_products: list[str] = Field(
         default_factory=list, description="只适合多个商品的说法；画布只有一个商品时不用"
     )

@@ -41,6 +41,14 @@ def launch_time(canvas: Canvas) -> str:
     return burst.flash_sale_times[0] if burst.flash_sale_times else "10:00"
 
 
+def customer_notes(notes: str) -> str:
+    """The customer-facing part of an operator's notes: its own mechanics (1 元锁定名额, 试饮会),
+    without the clauses that are the operator's schedule (周二晚预告, 周四发细节)."""
+    plan = load_playbook().phrases.plan_words
+    clauses = [c.strip() for c in re.split(r"[，,；;。\n]", notes) if c.strip()]
+    return "，".join(c for c in clauses if not any(word in c for word in plan))
+
+
 def rng_for(seed: int, *parts: object) -> random.Random:
     """A generator seeded from text, stable across processes (unlike `hash()` of a str)."""
     return random.Random(":".join(str(p) for p in (seed, *parts)))
@@ -239,8 +247,8 @@ class Facts:
             "flash_times": "、".join(self.flash_times) or self.launch_time,
             "flash_days": self.flash_days(),
             "address": self.tone.address or "大家",
-            "warmup_notes": canvas.warmup.notes.rstrip("。"),
-            "burst_notes": canvas.burst.notes.rstrip("。"),
+            "warmup_notes": customer_notes(canvas.warmup.notes),
+            "burst_notes": customer_notes(canvas.burst.notes),
             "verb": self.trade.verb if self.trade else "用",
             "first_time": load_playbook().calendar.slot("morning").times[0],
             "launch_time": self.launch_time,

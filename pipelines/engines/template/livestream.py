@@ -275,8 +275,8 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
         first = product.id == writer.canvas.products[0].id  # the mechanics, said once a show
         for line in facts.burst_lines() if first else []:
             yield "主播", pick([f"今晚的玩法：{line}。", f"玩法说清楚：{line}。"])
-        if first and writer.canvas.burst.notes:
-            yield "副播", f"活动说明再念一遍：{writer.canvas.burst.notes.rstrip('。')}。"
+        if first and values["burst_notes"]:
+            yield "副播", f"活动说明再念一遍：{values['burst_notes']}。"
     elif key == "close":
         specs = f"，选好规格（{values['specs']}）" if product.specs else ""
         yield "主播", f"下单的步骤说一遍：点屏幕下方的购物车，找到{name}{specs}，付款就好。"
