@@ -232,6 +232,13 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
     )
     form.slot("burst", "flash_sale_days")
     burst["flash_sale_days"] = [day_names.index(name) + 1 for name in picked_days]
+    products = st.text_input(
+        "秒杀商品编号（用“、”分隔；不填表示有活动价的商品轮流）",
+        value="、".join(split_times(_get(section, "flash_sale_products", []))),
+        key=form.key("burst", "flash_sale_products"),
+    )
+    form.slot("burst", "flash_sale_products")
+    burst["flash_sale_products"] = split_times(products)
     left, middle, right = st.columns(3)
     with left:
         burst["group_buy"] = st.toggle(

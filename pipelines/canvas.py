@@ -174,6 +174,12 @@ class Burst(_Model):
     flash_sale_days: list[Annotated[int, Field(ge=1, le=7)]] = Field(
         default_factory=list, max_length=7, title="秒杀日", description="第几天有秒杀；空表示每天"
     )
+    flash_sale_products: list[Short] = Field(
+        default_factory=list,
+        max_length=20,
+        title="秒杀商品",
+        description="参加秒杀的商品编号；空表示有活动价的商品轮流",
+    )
     group_buy: bool = Field(False, title="是否开团")
     launch_day: int = Field(3, ge=1, le=7, title="开团/引爆日")
     launch_time: HHMM | None = Field(
@@ -228,6 +234,11 @@ class Canvas(_Model):
         names = [p.name for p in self.products]
         if len(set(names)) != len(names):
             raise ValueError("商品名称重复：同一周内每个商品名称必须唯一")
+        unknown = [i for i in self.burst.flash_sale_products if i not in seen]
+        if unknown:
+            raise ValueError(
+                f"秒杀商品里的编号 {unknown} 不在商品里：请填商品的编号（如 {next(iter(seen))}）"
+            )
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("渠道重复：每个渠道只需填写一次")
         return self

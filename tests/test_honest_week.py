@@ -284,3 +284,14 @@ def test_the_operator_notes_reach_customers_without_the_operator_schedule(notes,
     from pipelines.engines.template.common import customer_notes
 
     assert customer_notes(notes) == said
+
+
+def test_flash_sales_keep_to_the_canvas_days_and_products(canvas_path):
+    canvas = load_canvas(canvas_path)
+    burst = canvas.burst
+    plan = plan_week(canvas, load_playbook(), seed=0)
+    flashes = [p for p in plan.posts if p.slot == "flash" and p.choice != "launch"]
+    if burst.flash_sale_days:
+        assert {p.day for p in flashes} <= set(burst.flash_sale_days)
+    if burst.flash_sale_products:
+        assert {p.product_id for p in flashes} <= set(burst.flash_sale_products)

@@ -156,7 +156,8 @@ class _Planner:
         products = canvas.products
         self.promo = [p for p in products if p.promo_price is not None] or products
         self.seed_cycle = itertools.cycle(products)
-        self.flash_cycle = itertools.cycle(self.promo)
+        self.flash_chosen = [canvas.product(i) for i in canvas.burst.flash_sale_products]
+        self.flash_cycle = itertools.cycle(self.flash_chosen or self.promo)
         self.extra_cycle = itertools.cycle(products[1:] + products[:1])
         self.main = self.promo[0]
         member_day = canvas.theme.kind == ThemeKind.MEMBER_DAY
@@ -248,7 +249,7 @@ class _Planner:
                 self.add(slot, day, time, main, choice=choice, activity_type=self.festive)
                 continue
             product = next(self.flash_cycle)
-            if is_launch and product is main and len(self.promo) > 1:
+            if is_launch and product is main and len(self.promo) > 1 and not self.flash_chosen:
                 product = next(self.flash_cycle)  # the launch already features the main product
             self.add(flash, day, time, product, activity_type=self.flash_type)
         if is_launch and burst.group_buy:
