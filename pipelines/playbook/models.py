@@ -37,7 +37,7 @@ PLACEHOLDERS = frozenset(
         "feature_b",
         "feature_hint",
         "first_time",
-        "flash_days",
+        "flash_schedule",
         "flash_times",
         "launch_date",
         "launch_line",

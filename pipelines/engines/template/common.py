@@ -210,10 +210,16 @@ class Facts:
         lines.insert(0, f"{when}{self.launch_time}{verb}")
         return "，".join(lines[:2])
 
-    def flash_days(self) -> str:
-        """The days with flash sales, as people say them: 每天, or 周四、周六."""
+    def flash_schedule(self) -> str:
+        """When the flash sales run, as the planner lays them out: on the canvas's days at all
+        its times, or one a day with the times taking turns."""
         days = sorted(self.canvas.burst.flash_sale_days)
-        return "、".join(weekday(self.day_date(d)) for d in days) or "每天"
+        times = "、".join(self.flash_times) or self.launch_time
+        if days:
+            return "、".join(weekday(self.day_date(d)) for d in days) + times
+        if len(self.flash_times) > 1:
+            return f"每天一场（{times}轮流）"
+        return f"每天{times}"
 
     def burst_lines(self) -> list[str]:
         lines = load_playbook().phrases.burst_lines
@@ -222,7 +228,7 @@ class Facts:
             "launch_weekday": weekday(launch_date),
             "launch_time": self.launch_time,
             "flash_times": "、".join(self.flash_times) or self.launch_time,
-            "flash_days": self.flash_days(),
+            "flash_schedule": self.flash_schedule(),
         }
         return [lines[m].format_map(values) for m in self.canvas.burst.methods]
 
@@ -245,7 +251,7 @@ class Facts:
             "theme_desc": canvas.theme.description.rstrip("。") or f"{canvas.brand.name}的本周主题",
             "speaker": canvas.speaker.name,
             "flash_times": "、".join(self.flash_times) or self.launch_time,
-            "flash_days": self.flash_days(),
+            "flash_schedule": self.flash_schedule(),
             "address": self.tone.address or "大家",
             "warmup_notes": customer_notes(canvas.warmup.notes),
             "burst_notes": customer_notes(canvas.burst.notes),

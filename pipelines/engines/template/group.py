@@ -37,11 +37,7 @@ def group_kit(writer: Writer, item_id: str) -> GroupKit:
     rules = list(dict.fromkeys(clip(r, 80) for r in rules))[:12]
     lines = [writer.say(guide.announcement_intro, values)]
     lines.append(f"本周主题：{values['theme_desc']}。")
-    flash = (
-        f"{values['flash_days']}{values['flash_times']}秒杀、"
-        if "秒杀" in canvas.burst.methods
-        else ""
-    )
+    flash = f"{values['flash_schedule']}秒杀、" if "秒杀" in canvas.burst.methods else ""
     lines.append(f"每日安排：早报、互动话题、{flash}晚间预告。")
     lines.append("本周商品：" + writer.facts.price_summary() + "。")
     lines += [f"活动方式：{line}。" for line in writer.facts.burst_lines()[:3]]
