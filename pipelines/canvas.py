@@ -9,40 +9,79 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import stat
 import tomllib
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from pipelines.errors import CanvasError
+from pipelines.textcheck import printable, unsafe_reason
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
-def text(max_length: int, *, min_length: int = 1) -> Any:
-    """A stripped string type bounded in length (counted in characters, as people count Chinese)."""
+def _one_line(value: str) -> str:
+    reason = unsafe_reason(value, multiline=False)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+def _free_text(value: str) -> str:
+    reason = unsafe_reason(value, multiline=True)
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
+def _has_words(value: str) -> str:
+    # Emoji and symbols are dropped from posters (no bundled font draws them): a name made of
+    # nothing else would vanish from the very poster that headlines it.
+    if value and not any(unicodedata.category(ch)[0] in "LN" for ch in value):
+        raise ValueError("要有文字或数字：只有表情或符号的名称在海报上画不出来")
+    return value
+
+
+def text(max_length: int, *, min_length: int = 1, multiline: bool = False) -> Any:
+    """A stripped string type bounded in length (counted in characters, as people count Chinese),
+    without control characters, bidi overrides or lone surrogates (line breaks only if
+    `multiline`)."""
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_free_text if multiline else _one_line),
     ]
+
+
+def name_text(max_length: int) -> Any:
+    """A name: one line of text with at least one letter or digit."""
+    return Annotated[text(max_length), AfterValidator(_has_words)]
 
 
 Short = text(30)
 Line = text(120)
-Para = text(600, min_length=0)  # optional free text
+Para = text(600, min_length=0, multiline=True)  # optional free text
 OptLine = text(120, min_length=0)  # optional one-liner: "" means not given
 OptShort = text(20, min_length=0)
+FileRef = Annotated[str, StringConstraints(max_length=300), AfterValidator(_one_line)]
+# The posters' bullets say "收货有问题找{人设昵称}" in at most 16 characters.
+SPEAKER_NAME_MAX = 10
+FIRST_WEEK, LAST_WEEK = dt.date(2000, 1, 1), dt.date(2099, 12, 25)
 
 
 class Channel(StrEnum):
@@ -98,13 +137,13 @@ class _Model(BaseModel):
 
 
 class Theme(_Model):
-    name: Short = Field(title="主题名称")
+    name: name_text(30) = Field(title="主题名称")
     kind: ThemeKind = Field(ThemeKind.EVERYDAY, title="主题类型")
     description: Para = Field("", title="主题说明")
 
 
 class Persona(_Model):
-    name: text(20) = Field(title="人群名称")
+    name: name_text(20) = Field(title="人群名称")
     description: Para = Field("", title="人群描述")
     pain_points: list[Line] = Field(default_factory=list, max_length=8, title="痛点")
     tier: MemberTier = Field("会员", title="会员层级")
@@ -115,7 +154,7 @@ class Product(_Model):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] | None = Field(
         None, title="商品编号"
     )
-    name: Short = Field(title="商品名称")
+    name: name_text(30) = Field(title="商品名称")
     category: OptShort = Field("", title="品类")
     price: Decimal = Field(gt=0, max_digits=9, decimal_places=2, title="原价")
     promo_price: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2, title="活动价")
@@ -125,9 +164,11 @@ class Product(_Model):
         default_factory=list, max_length=8, title="益处", description="与产品特点逐条对应，可留空"
     )
     evidence: list[Line] = Field(default_factory=list, max_length=6, title="证据")
-    stock: int | None = Field(None, ge=0, title="库存")
+    stock: int | None = Field(None, ge=0, le=99_999_999, title="库存")
     service: OptLine = Field("", title="服务承诺")
-    image: str | None = Field(None, max_length=300, title="商品图片")
+    image: FileRef | None = Field(
+        None, title="商品图片", description="相对画布文件所在文件夹的路径，如 images/beef.png"
+    )
 
     @model_validator(mode="after")
     def _benefits_line_up(self) -> Product:
@@ -154,7 +195,7 @@ class Product(_Model):
 
 
 class Speaker(_Model):
-    name: text(20) = Field(title="人设昵称")
+    name: name_text(SPEAKER_NAME_MAX) = Field(title="人设昵称")
     ip_type: IPType = Field(IPType.GROUP_OWNER, title="IP类型")
     tone: Line = Field("亲切、真诚、像邻居一样说话", title="品牌语气")
 
@@ -193,20 +234,22 @@ class Burst(_Model):
 
 
 class Brand(_Model):
-    name: Short = Field(title="品牌/门店名称")
+    name: name_text(30) = Field(title="品牌/门店名称")
     trade: Trade | None = Field(None, title="行业", description="不填时按商品品类推断")
     colors: list[HexColor] = Field(
         default_factory=lambda: ["#E4393C", "#FFF4E0"], min_length=1, max_length=4, title="品牌色"
     )
-    logo: str | None = Field(None, max_length=300, title="Logo 图片")
-    qr_link: str | None = Field(None, max_length=300, title="二维码链接")
+    logo: FileRef | None = Field(
+        None, title="Logo 图片", description="相对画布文件所在文件夹的路径，如 images/logo.png"
+    )
+    qr_link: FileRef | None = Field(None, title="二维码链接")
     trademarks: list[Short] = Field(default_factory=list, max_length=10, title="注册商标")
 
 
 class Canvas(_Model):
     """One campaign canvas: everything the week is generated from."""
 
-    name: Short = Field(title="活动名称")
+    name: name_text(30) = Field(title="活动名称")
     week_start: dt.date = Field(title="周开始日期")
     theme: Theme = Field(title="IP主题")
     brand: Brand = Field(title="品牌")
@@ -221,6 +264,15 @@ class Canvas(_Model):
     warmup: WarmUp = Field(default_factory=WarmUp, title="活动预热锁客")
     burst: Burst = Field(default_factory=Burst, title="活动引爆与客服")
     group_rules: list[Line] = Field(default_factory=list, max_length=12, title="群规")
+
+    @field_validator("week_start")
+    @classmethod
+    def _sane_week(cls, value: dt.date) -> dt.date:
+        if not FIRST_WEEK <= value <= LAST_WEEK:
+            raise ValueError(
+                f"{value} 不在可用范围内：请填 {FIRST_WEEK.year}–{LAST_WEEK.year} 年之间的日期"
+            )
+        return value
 
     @model_validator(mode="after")
     def _ids_and_consistency(self) -> Canvas:
@@ -274,12 +326,17 @@ _MESSAGES: dict[str, str] = {
     "decimal_type": "应为数字（如 39.9）",
     "decimal_max_places": "最多保留 {decimal_places} 位小数",
     "decimal_max_digits": "数字太大",
+    "decimal_whole_digits": "数字太大",
+    "finite_number": "应为有限的数字（不能是 NaN 或无穷大）",
+    "int_parsing_size": "数字太大",
     "greater_than": "必须大于 {gt}",
     "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}",
     "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
     "date_parsing": "应为日期，格式 YYYY-MM-DD",
     "date_type": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不要带时间",
+    "string_unicode": "有无效的 Unicode 字符（孤立的代理字符）：请删除后重新输入",
     "bool_parsing": "应为 true 或 false",
     "bool_type": "应为 true 或 false",
     "list_type": '应为列表（如 ["a", "b"]）',
@@ -289,6 +346,8 @@ _MESSAGES: dict[str, str] = {
     "literal_error": "只能是：{expected}",
     "string_pattern_mismatch": "格式不对",
 }
+
+_UNKNOWN = "取值不对，请按字段说明填写"  # pydantic's own wording is English: never shown
 
 _PATTERN_HINTS = {
     "HH:MM": "时间格式应为 HH:MM（如 10:00）",
@@ -337,9 +396,7 @@ def _describe(error: dict[str, Any]) -> str:
                 return hint
     if kind == "string_too_long" and isinstance(error.get("input"), str):
         return f"太长：最多 {ctx.get('max_length')} 个字（现在 {len(error['input'])} 个字），请精简"
-    template = _MESSAGES.get(kind)
-    if template is None:
-        return error["msg"]
+    template = _MESSAGES.get(kind, _UNKNOWN)
     return template.format(**{k: v for k, v in ctx.items()}) if ctx else template
 
 
@@ -349,7 +406,8 @@ def describe_validation_error(model: type[BaseModel], exc: ValidationError) -> l
     for error in exc.errors(include_url=False):
         label = _field_label(model, tuple(error["loc"]))
         if error["type"] == "extra_forbidden":
-            lines.append(f"「{error['loc'][-1]}」{_MESSAGES['extra_forbidden']}（位置：{label}）")
+            key = printable(str(error["loc"][-1]))
+            lines.append(f"「{key}」{_MESSAGES['extra_forbidden']}（位置：{printable(label)}）")
         else:
             lines.append(f"{label}：{_describe(error)}")
     return lines
@@ -368,25 +426,56 @@ def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
         ) from None
 
 
+MAX_CANVAS_CHARS = 1_000_000  # a real canvas is a few KB
+MAX_DEPTH = 16  # a canvas nests four levels deep (canvas → products → product → features)
+_TOML_AT = re.compile(r"at line (\d+), column (\d+)")
+
+
 def read_canvas_data(raw: str, *, suffix: str, source: str = "画布") -> dict[str, Any]:
     """Parse TOML or JSON text (chosen by `suffix`) into plain data, before validation."""
     suffix = suffix.lower().lstrip(".")
+    if suffix not in ("toml", "json"):
+        raise CanvasError(f"{source}：不支持的文件类型 .{printable(suffix)}，请使用 .toml 或 .json")
+    if len(raw) > MAX_CANVAS_CHARS:
+        raise CanvasError(
+            f"{source}：文件太大（{len(raw)} 个字符，最多 {MAX_CANVAS_CHARS}），不像一张画布"
+        )
     try:
-        if suffix == "toml":
-            data = tomllib.loads(raw)
-        elif suffix == "json":
-            data = json.loads(raw)
-        else:
-            raise CanvasError(f"{source}：不支持的文件类型 .{suffix}，请使用 .toml 或 .json")
+        data = tomllib.loads(raw) if suffix == "toml" else json.loads(raw)
     except tomllib.TOMLDecodeError as exc:
-        raise CanvasError(f"{source}：TOML 格式错误（{exc}），请检查引号、括号和等号") from None
+        where = _TOML_AT.search(str(exc))
+        at = f"第 {where[1]} 行第 {where[2]} 列附近" if where else "某处"
+        raise CanvasError(f"{source}：TOML 格式错误（{at}），请检查引号、括号和等号") from None
     except json.JSONDecodeError as exc:
         raise CanvasError(
-            f"{source}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
+            f"{source}：JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列），"
+            "请检查引号、逗号和括号"
         ) from None
+    except (RecursionError, MemoryError):
+        raise CanvasError(_too_deep(source)) from None
     if not isinstance(data, dict):
         raise CanvasError(f"{source}：内容应为一组字段（TOML 表或 JSON 对象）")
+    if _depth(data) > MAX_DEPTH:
+        raise CanvasError(_too_deep(source))
     return data
+
+
+def _too_deep(source: str) -> str:
+    return f"{source}：括号嵌套太深（最多 {MAX_DEPTH} 层），不像一张画布，请检查文件内容"
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and tables nest (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas:
@@ -395,15 +484,32 @@ def read_canvas_text(raw: str, *, suffix: str, source: str = "画布") -> Canvas
 
 
 def load_canvas(path: str | Path) -> Canvas:
-    """Read a canvas file (.toml or .json)."""
+    """Read a canvas file (.toml or .json): a regular file, its size checked before reading."""
     path = Path(path)
-    if not path.is_file():
-        raise CanvasError(f"找不到画布文件：{path}，请检查路径")
+    shown = printable(str(path))
     try:
-        raw = path.read_text(encoding="utf-8-sig")  # tolerate a BOM from Windows editors
+        info = path.stat()
+    except (OSError, ValueError):
+        raise CanvasError(f"找不到画布文件：{shown}，请检查路径") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CanvasError(f"{shown} 是文件夹，不是画布文件：请给出其中的 .toml 或 .json 文件")
+    if not stat.S_ISREG(info.st_mode):
+        raise CanvasError(f"{shown} 不是普通文件（可能是设备或管道），不能作为画布读取")
+    # Bytes are at most 4× the characters of UTF-8 text: refuse before reading what cannot fit.
+    if info.st_size > 4 * MAX_CANVAS_CHARS:
+        raise CanvasError(f"{printable(path.name)}：文件太大（{info.st_size} 字节），不像一张画布")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(4 * MAX_CANVAS_CHARS + 1)
+    except OSError:
+        raise CanvasError(f"画布文件 {shown} 无法读取：请检查文件权限") from None
+    try:
+        raw = data.decode("utf-8-sig")  # tolerate a BOM from Windows editors
     except UnicodeDecodeError:
-        raise CanvasError(f"{path.name}：文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
-    return read_canvas_text(raw, suffix=path.suffix, source=path.name)
+        raise CanvasError(
+            f"{printable(path.name)}：文件不是 UTF-8 编码的文本，请另存为 UTF-8"
+        ) from None
+    return read_canvas_text(raw, suffix=path.suffix, source=printable(path.name))
 
 
 def canvas_schema() -> dict[str, Any]:
