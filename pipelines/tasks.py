@@ -6,7 +6,8 @@
     group_kit (independent)
 
 A failed task fails only what depends on it: the package keeps everything else and lists the
-failures, and a re-run with the same cache redoes only what failed.
+failures, root causes first, and a re-run with the same cache redoes only what failed. Every
+exception a task raises becomes a named failure, so no task can vanish from the package.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
@@ -39,6 +41,9 @@ from pipelines.content import (
 )
 from pipelines.engines.base import Engine, Task, TaskKind
 from pipelines.errors import CampaignCanvasError, ContentError
+from pipelines.textsafe import excerpt, redact
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 EventState = Literal["started", "done", "cached", "failed", "skipped"]
@@ -53,6 +58,7 @@ class TaskEvent:
     kind: TaskKind
     state: EventState
     message: str = ""
+    error: Exception | None = None  # what a failed task raised (a provider's note, an answer)
 
 
 class ResultCache(Protocol):
@@ -134,39 +140,62 @@ class _Runner:
         self.usage: dict[str, Usage] = {}
         self.failures: list[TaskFailure] = []
 
-    def _emit(self, task: Task, state: EventState, message: str = "") -> None:
+    def _emit(
+        self, task: Task, state: EventState, message: str = "", error: Exception | None = None
+    ) -> None:
         if self.on_event is not None:
-            self.on_event(TaskEvent(task.item_id, task.kind, state, message))
+            self.on_event(TaskEvent(task.item_id, task.kind, state, message, error))
 
-    def _fail(self, task: Task, message: str, *, skipped: bool = False) -> _Failed:
+    def _fail(
+        self,
+        task: Task,
+        message: str,
+        *,
+        skipped: bool = False,
+        error: Exception | None = None,
+    ) -> _Failed:
         self.failures.append(
             TaskFailure(
                 task_id=task.item_id, kind=task.kind.value, message=message, skipped=skipped
             )
         )
-        self._emit(task, "skipped" if skipped else "failed", message)
+        self._emit(task, "skipped" if skipped else "failed", message, error)
         return _Failed(message)
 
     async def run(self, task: Task, *, use_cache: bool = True) -> BaseModel:
+        """The task's output; any exception it raises is recorded as its failure (`_Failed`)."""
+        try:
+            return await self._run(task, use_cache=use_cache)
+        except _Failed:
+            raise
+        except CampaignCanvasError as exc:
+            raise self._fail(task, str(exc), error=exc) from None
+        except ValidationError as exc:
+            message = f"生成内容未通过校验：{exc.error_count()} 处问题"
+            raise self._fail(task, message, error=exc) from None
+        except Exception as exc:
+            log.debug("task %s raised", task.item_id, exc_info=True)
+            raise self._fail(task, unexpected(exc), error=exc) from None
+
+    async def _run(self, task: Task, *, use_cache: bool) -> BaseModel:
         key = self.engine.cache_key(task)
         cached = self.cache.get(key) if (self.cache is not None and use_cache) else None
         if cached is not None:
-            output = task.output_model.model_validate_json(cached)
-            self._emit(task, "cached")
-            return output
+            try:
+                output = task.output_model.model_validate_json(cached)
+            except ValidationError:  # written by an older version: generate it again
+                log.debug("cached answer for %s no longer validates", task.item_id)
+            else:
+                self._emit(task, "cached")
+                return output
         async with self.limit:
             self._emit(task, "started")
-            try:
-                result = await self.engine.generate(task)
-                output = result.output
-                if not isinstance(output, task.output_model):
-                    raise ContentError(f"引擎返回了错误的类型：{type(output).__name__}")
-                if getattr(output, "id", task.item_id) != task.item_id:
-                    raise ContentError(f"引擎返回的编号 {output.id} 与任务 {task.item_id} 不符")
-            except CampaignCanvasError as exc:
-                raise self._fail(task, str(exc)) from None
-            except ValidationError as exc:
-                raise self._fail(task, f"生成内容未通过校验：{exc.error_count()} 处问题") from None
+            result = await self.engine.generate(task)
+            output = result.output
+            if not isinstance(output, task.output_model):
+                raise ContentError(f"引擎返回了错误的类型：{type(output).__name__}")
+            if getattr(output, "id", task.item_id) != task.item_id:
+                raise ContentError(f"引擎返回的编号 {output.id} 与任务 {task.item_id} 不符")
         if result.usage.calls:
             self.usage[task.item_id] = result.usage
         if self.annotate is not None:
@@ -177,12 +206,22 @@ class _Runner:
         self._emit(task, "done")
         return output
 
-    async def after(self, task: Task, deps: list[Awaitable[BaseModel]]) -> list[BaseModel]:
-        """Wait for dependencies; a failed one skips `task` (recorded once, with the reason)."""
-        results = await asyncio.gather(*deps, return_exceptions=True)
-        if any(isinstance(r, BaseException) for r in results):
-            raise self._fail(task, "依赖的任务失败，未生成", skipped=True)
+    async def after(self, task: Task, deps: dict[str, Awaitable[BaseModel]]) -> list[BaseModel]:
+        """Wait for dependencies (by task id); a failed one skips `task`, naming the ones that
+        failed (recorded once)."""
+        results = await asyncio.gather(*deps.values(), return_exceptions=True)
+        failed = [
+            name for name, r in zip(deps, results, strict=True) if isinstance(r, BaseException)
+        ]
+        if failed:
+            raise self._fail(task, f"依赖的任务 {'、'.join(failed)} 失败，未生成", skipped=True)
         return list(results)
+
+
+def unexpected(exc: BaseException) -> str:
+    """The failure message for an exception that is not one of ours (a bug, an odd input)."""
+    detail = excerpt(redact(str(exc)), 200)
+    return f"内部错误（{type(exc).__name__}{'：' + detail if detail else ''}）"
 
 
 def plan_roots(canvas: Canvas) -> list[Task]:
@@ -211,25 +250,35 @@ async def build_week(
         on_event=on_event,
         annotate=annotate if annotate is not None else _default_annotator(),
     )
-    spawn = asyncio.create_task
+    jobs: dict[str, tuple[TaskKind, asyncio.Task]] = {}
+
+    def spawn(kind: TaskKind, task_id: str, work: Coroutine[object, object, T]) -> asyncio.Task:
+        job = jobs[task_id] = (kind, asyncio.create_task(work))
+        return job[1]
+
     roots = plan_roots(canvas)
-    fabe = [spawn(runner.run(t)) for t in roots if t.kind is TaskKind.FABE]
-    kit = spawn(runner.run(roots[-1]))
+    fabe = {t.item_id: spawn(t.kind, t.item_id, runner.run(t)) for t in roots[:-1]}
+    kit = spawn(TaskKind.GROUP_KIT, roots[-1].item_id, runner.run(roots[-1]))
 
     async def with_points(kind: TaskKind, item_id: str) -> BaseModel:
         task = Task(kind, item_id, canvas)
         points = await runner.after(task, fabe)
         return await runner.run(Task(kind, item_id, canvas, selling_points=tuple(points)))
 
-    calendar = spawn(with_points(TaskKind.CALENDAR, "calendar"))
+    def planned(kind: TaskKind, item_id: str) -> asyncio.Task:
+        return spawn(kind, item_id, with_points(kind, item_id))
+
+    calendar = planned(TaskKind.CALENDAR, "calendar")
     # A run-of-show only for a canvas that plans a live.
     has_live = canvas.burst.livestream_day is not None
-    livestream = spawn(with_points(TaskKind.LIVESTREAM, "livestream")) if has_live else None
-    launch = spawn(with_points(TaskKind.LAUNCH, "launch")) if canvas.burst.group_buy else None
+    livestream = planned(TaskKind.LIVESTREAM, "livestream") if has_live else None
+    launch = planned(TaskKind.LAUNCH, "launch") if canvas.burst.group_buy else None
 
     async def posters() -> list[PosterCopy]:
-        week = await calendar
-        points = {p.product_id: p for p in await asyncio.gather(*fabe)}
+        (week,) = await runner.after(
+            Task(TaskKind.POSTER_COPY, "posters", canvas), {"calendar": calendar}
+        )
+        points = {p.product_id: p for p in await asyncio.gather(*fabe.values())}
         jobs = [
             runner.run(
                 Task(
@@ -246,9 +295,14 @@ async def build_week(
         done = await asyncio.gather(*jobs, return_exceptions=True)
         return [p for p in done if isinstance(p, PosterCopy)]
 
-    poster_job = spawn(posters())
-    everything = [*fabe, kit, calendar, poster_job, *(j for j in (livestream, launch) if j)]
-    await asyncio.gather(*everything, return_exceptions=True)
+    poster_job = spawn(TaskKind.POSTER_COPY, "posters", posters())
+    await asyncio.gather(*(job for _, job in jobs.values()), return_exceptions=True)
+    for task_id, (kind, job) in jobs.items():  # raised outside `runner.run`: still a failure
+        error = job.exception()
+        if error is not None and not isinstance(error, _Failed):
+            runner.failures.append(
+                TaskFailure(task_id=task_id, kind=kind.value, message=unexpected(error))
+            )
 
     def value(job: asyncio.Task | None) -> BaseModel | None:
         if job is None or job.exception() is not None:
@@ -260,14 +314,14 @@ async def build_week(
             canvas=canvas,
             engine=engine.name,
             generated_at=generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0),
-            selling_points=[p for p in map(value, fabe) if isinstance(p, SellingPoints)],
+            selling_points=[p for p in map(value, fabe.values()) if isinstance(p, SellingPoints)],
             calendar=value(calendar),
             posters=value(poster_job) or [],
             livestream=value(livestream),
             group_kit=value(kit),
             launch=value(launch),
             task_usage=runner.usage,
-            failures=runner.failures,
+            failures=sorted(runner.failures, key=lambda f: f.skipped),  # root causes first
         )
     except ValidationError as exc:
         problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())

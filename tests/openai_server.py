@@ -28,10 +28,17 @@ class Reply:
     error: str = ""
     stall: float = 0.0  # seconds to wait before answering (longer than the client timeout)
     finish_reason: str = "stop"  # "length" for an answer cut off at the token limit
+    raw: str | None = None  # a body sent as is instead of a chat completion (proxy pages, junk)
+    content_type: str = "application/json"
 
     @classmethod
     def json(cls, data: Any) -> Reply:
         return cls(content=json.dumps(data, ensure_ascii=False))
+
+    @classmethod
+    def body(cls, raw: str, content_type: str = "application/json", status: int = 200) -> Reply:
+        """A reply whose body is `raw`, not a chat completion: an HTML page, junk, `{}`, ``."""
+        return cls(raw=raw, content_type=content_type, status=status)
 
     @classmethod
     def fault(cls, status: int, error: str = "scripted fault", **headers: str) -> Reply:
@@ -151,7 +158,9 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 return
             if server.latency:
                 time.sleep(server.latency)
-            if reply.status != 200:
+            if reply.raw is not None:
+                self._send_raw(reply.status, reply.raw.encode(), reply.content_type, reply.headers)
+            elif reply.status != 200:
                 self._send(reply.status, {"error": {"message": reply.error}}, reply.headers)
             else:
                 self._send(200, completion(body, reply.content, reply.finish_reason), reply.headers)
@@ -160,9 +169,14 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
             self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
         ) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode()
+            self._send_raw(status, data, "application/json", headers)
+
+        def _send_raw(
+            self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None
+        ) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)

@@ -15,6 +15,7 @@ from typing import TextIO
 from pipelines.batch import BatchSummary, Outcome, collect, run_batch
 from pipelines.settings import load_settings
 from pipelines.store import open_store
+from pipelines.textsafe import for_terminal
 
 MARKS = {"done": "✓", "skipped": "↺", "failed": "✗"}
 
@@ -57,7 +58,8 @@ class Progress:
             )
             self.stream.write(line + ("\n" if count == self.total else ""))
         else:
-            self.stream.write(f"[{count}/{self.total}] {MARKS[outcome.status]} {outcome.source}\n")
+            line = f"[{count}/{self.total}] {MARKS[outcome.status]} {outcome.source}"
+            self.stream.write(for_terminal(line) + "\n")
         self.stream.flush()
 
 
@@ -67,7 +69,7 @@ def report(summary: BatchSummary, out: Path) -> None:
         f"结果在 {out}/ 和数据库里"
     )
     for outcome in summary.of("failed"):
-        print(f"✗ {outcome.source}：{outcome.detail}")
+        print(for_terminal(f"✗ {outcome.source}：{outcome.detail}"))
 
 
 def run(args: argparse.Namespace) -> int:

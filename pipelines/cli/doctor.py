@@ -8,6 +8,7 @@ import sys
 
 from pipelines.errors import CampaignCanvasError
 from pipelines.settings import PROVIDERS, Settings, load_settings
+from pipelines.textsafe import excerpt, for_terminal, redact
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def describe(settings: Settings) -> list[str]:
 def handler(args: argparse.Namespace) -> int:
     settings = load_settings()
     for line in describe(settings):
-        print(line)
+        print(for_terminal(line))
     llm_wanted = settings.cc_engine == "openai" or settings.cc_model or settings.base_url
     if not llm_wanted:
         print(
@@ -47,24 +48,42 @@ def handler(args: argparse.Namespace) -> int:
         )
         return 0
     from pipelines.engines.llm import LLMEngine
+    from pipelines.engines.llm.completion import ProviderError
 
     try:
         engine = LLMEngine(settings)
         ping = asyncio.run(_ping(engine))
     except CampaignCanvasError as exc:
-        print(f"有问题：{exc}", file=sys.stderr)
+        _problem(str(exc))
+        if isinstance(exc, ProviderError) and exc.note:
+            _problem(f"服务商说明：{exc.note}", lead="  ")
         return 2
-    if not ping.ok:
-        print(
-            f"有问题：模型「{ping.model}」有回应，但没有按要求输出 JSON（回答：{ping.answer[:80]!r}）。"
-            f"{'可试试 CC_JSON_MODE=object' if engine.json_mode == 'schema' else '请换一个支持 JSON 输出的模型'}",
-            file=sys.stderr,
+    answer = excerpt(redact(ping.answer, [settings.api_key]), 80)
+    if ping.cut_off:
+        _problem(
+            f"模型「{ping.model}」的回答在长度上限处被截断了（finish_reason=length，回答：{answer!r}）："
+            "服务商的输出上限可能设得太小，请检查模型和服务商的 max_tokens 设置"
         )
         return 2
+    if not ping.ok:
+        hint = (
+            "可试试 CC_JSON_MODE=object"
+            if engine.json_mode == "schema"
+            else "请换一个支持 JSON 输出的模型"
+        )
+        _problem(f"模型「{ping.model}」有回应，但没有按要求输出 JSON（回答：{answer!r}）。{hint}")
+        return 2
     print(
-        f"正常：模型「{ping.model}」以 {engine.json_mode} 模式回应，耗时 {ping.latency * 1000:.0f} 毫秒"
+        for_terminal(
+            f"正常：模型「{ping.model}」以 {engine.json_mode} 模式回应，"
+            f"耗时 {ping.latency * 1000:.0f} 毫秒"
+        )
     )
     return 0
+
+
+def _problem(text: str, *, lead: str = "有问题：") -> None:
+    print(for_terminal(f"{lead}{text}"), file=sys.stderr)
 
 
 async def _ping(engine):  # one loop: the client is opened and closed inside it

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from pipelines.canvas import load_canvas
+from pipelines.content import TaskFailure, WeekPackage
+from pipelines.engines.llm.completion import ProviderError
+from pipelines.errors import GenerationFailed
 from pipelines.render_md import package_markdown
 from pipelines.settings import load_settings
 from pipelines.tasks import DiskCache, TaskEvent, generate_week
+from pipelines.textsafe import excerpt, for_terminal, redact
+
+ANSWER_SHOWN = 300  # characters of a rejected model answer shown with --verbose
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,31 +27,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--engine", choices=["template", "openai"], default=None, help="生成引擎")
     parser.add_argument("--no-posters", action="store_true", help="不渲染海报图片")
     parser.add_argument("--no-cache", action="store_true", help="不读写答案缓存")
+    parser.add_argument(
+        "--verbose", action="store_true", help="出错时显示更多细节（含模型不合格回答的开头）"
+    )
     parser.set_defaults(func=run)
 
 
-def _progress(event: TaskEvent) -> None:
-    if event.state in {"done", "cached", "failed", "skipped"}:
+def error_notes(error: Exception | None, *, verbose: bool, secrets: list[str]) -> list[str]:
+    """What a failure's exception adds for the terminal: the provider's note (redacted) and,
+    with `verbose`, the start of the model's last rejected answer."""
+    lines = []
+    if isinstance(error, ProviderError) and error.note:
+        lines.append(f"服务商说明：{error.note}")
+    if verbose and isinstance(error, GenerationFailed) and error.last_answer:
+        answer = excerpt(redact(error.last_answer, secrets), ANSWER_SHOWN)
+        lines.append(f"最后一次回答：{answer}")
+    return [for_terminal(line) for line in lines]
+
+
+class Progress:
+    """One line per settled task on stderr, control characters and escapes removed."""
+
+    def __init__(self, *, verbose: bool, secrets: list[str]) -> None:
+        self.verbose = verbose
+        self.secrets = secrets
+
+    def __call__(self, event: TaskEvent) -> None:
+        if event.state not in {"done", "cached", "failed", "skipped"}:
+            return
         mark = {"done": "✓", "cached": "↺", "failed": "✗", "skipped": "–"}[event.state]
         detail = f"：{event.message}" if event.message else ""
-        print(f"  {mark} {event.task_id}{detail}", file=sys.stderr)
+        say(f"  {mark} {event.task_id}{detail}")
+        for note in error_notes(event.error, verbose=self.verbose, secrets=self.secrets):
+            say(f"      {note}")
 
 
-def run(args: argparse.Namespace) -> int:
-    settings = load_settings(cc_engine=args.engine, cc_seed=args.seed)
-    canvas = load_canvas(args.canvas)
-    from pipelines.engines.factory import make_engine
+def say(text: str, *, err: bool = True) -> None:
+    print(for_terminal(text), file=sys.stderr if err else sys.stdout)
 
-    engine = make_engine(settings, engine=settings.cc_engine, seed=settings.cc_seed)
-    cache = None if args.no_cache else DiskCache(settings.cc_data_dir / "cache")
-    print(f"正在生成「{canvas.name}」（引擎：{engine.name}）…", file=sys.stderr)
-    package = generate_week(
-        canvas,
-        engine,
-        cache=cache,
-        concurrency=settings.cc_max_concurrency,
-        on_event=_progress,
-    )
+
+def _report_failures(failures: list[TaskFailure]) -> None:
+    """Root causes first (the package lists them so), then what was skipped because of them."""
+    for failure in failures:
+        say(f"未完成：{failure.task_id}：{failure.message}")
+
+
+def _write(package: WeekPackage, args: argparse.Namespace) -> list[Path]:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "package.json").write_text(package.model_dump_json(indent=2), encoding="utf-8")
     (args.out / "package.md").write_text(package_markdown(package), encoding="utf-8")
@@ -53,11 +81,40 @@ def run(args: argparse.Namespace) -> int:
         from pipelines.poster import write_week_posters
 
         written += write_week_posters(package, args.out / "posters", base_dir=args.canvas.parent)
+    return written
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG, format="  %(name)s：%(message)s")
+        logging.getLogger("pipelines").setLevel(logging.DEBUG)
+    settings = load_settings(cc_engine=args.engine, cc_seed=args.seed)
+    canvas = load_canvas(args.canvas)
+    from pipelines.engines.factory import make_engine
+
+    engine = make_engine(settings, engine=settings.cc_engine, seed=settings.cc_seed)
+    cache = None if args.no_cache else DiskCache(settings.cc_data_dir / "cache")
+    say(f"正在生成「{canvas.name}」（引擎：{engine.name}）…")
+    package = generate_week(
+        canvas,
+        engine,
+        cache=cache,
+        concurrency=settings.cc_max_concurrency,
+        on_event=Progress(verbose=args.verbose, secrets=[settings.api_key]),
+    )
+    failed = len(package.failures)
+    if next(package.items(), None) is None:
+        _report_failures(package.failures)
+        say(f"没有生成任何内容（{failed} 个任务失败），未写入任何文件。")
+        return 1
+    written = _write(package, args)
     counts = "，".join(f"{k} {v}" for k, v in package.counts().items() if v)
-    print(f"完成：{counts}")
+    say(
+        f"完成：{counts}" if not failed else f"部分完成（{failed} 个任务未完成）：{counts}",
+        err=False,
+    )
     if package.usage.calls:
-        print(f"调用 {package.usage.calls} 次，tokens {package.usage.total_tokens}")
-    print(f"已写入 {args.out}/（{len(written)} 个文件）")
-    for failure in package.failures:
-        print(f"未完成：{failure.task_id}：{failure.message}", file=sys.stderr)
-    return 1 if package.failures else 0
+        say(f"调用 {package.usage.calls} 次，tokens {package.usage.total_tokens}", err=False)
+    say(f"已写入 {args.out}/（{len(written)} 个文件）", err=False)
+    _report_failures(package.failures)
+    return 1 if failed else 0

@@ -8,6 +8,8 @@ Retry-After, 5xx, connection errors, timeouts); nothing here retries on top of i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import email.utils
 import functools
 import ssl
 import weakref
@@ -16,8 +18,9 @@ from collections.abc import AsyncGenerator
 import httpx2
 import openai
 
-from pipelines.errors import EngineError
+from pipelines.engines.llm.completion import ProviderError
 from pipelines.settings import Settings
+from pipelines.textsafe import excerpt, redact
 
 
 class ClientPool:
@@ -77,11 +80,18 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-def translate(exc: openai.OpenAIError, settings: Settings) -> EngineError:
-    """A Chinese message that says what is wrong and which setting to check."""
+# openai's MAX_RETRY_AFTER_DELAY: the SDK does not retry at all when asked to wait longer.
+SDK_LONGEST_WAIT = 120.0
+
+
+def translate(exc: openai.OpenAIError, settings: Settings) -> ProviderError:
+    """A Chinese message that says what is wrong and which setting to check.
+
+    The provider's own words go into `note`, redacted, and never into the message itself.
+    """
     model = settings.cc_model
     url = settings.base_url or "https://api.openai.com/v1"
-    detail = _detail(exc)
+    retried = _retries(exc, settings)
     if isinstance(exc, openai.AuthenticationError):
         message = "API Key 无效或已过期（401）：请检查 OPENAI_API_KEY 是否与服务商匹配"
     elif isinstance(exc, openai.PermissionDeniedError):
@@ -93,31 +103,61 @@ def translate(exc: openai.OpenAIError, settings: Settings) -> EngineError:
         )
     elif isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError):
         message = (
-            f"请求被拒绝（{exc.status_code}）{detail}：若服务商不支持 JSON Schema 输出，"
+            f"请求被拒绝（{exc.status_code}）：若服务商不支持 JSON Schema 输出，"
             "请设置 CC_JSON_MODE=object；也请检查 CC_MODEL 和 CC_TEMPERATURE"
         )
     elif isinstance(exc, openai.RateLimitError):
-        message = (
-            f"请求过于频繁或额度用尽（429），已按服务商要求等待并重试 {settings.cc_max_retries} 次"
-            "仍失败：请稍后再试，或调低 CC_MAX_CONCURRENCY"
-        )
+        message = f"请求过于频繁或额度用尽（429），{retried}：请稍后再试，或调低 CC_MAX_CONCURRENCY"
     elif isinstance(exc, openai.APITimeoutError):
         message = f"模型服务 {settings.cc_timeout:g} 秒内没有回应（CC_TIMEOUT）：服务繁忙或网络不通"
     elif isinstance(exc, openai.APIConnectionError):
         message = f"连不上模型服务「{url}」：请检查网络和 OPENAI_BASE_URL"
     elif isinstance(exc, openai.APIStatusError):
-        message = f"模型服务出错（{exc.status_code}）{detail}，重试后仍失败：请稍后再试"
+        message = f"模型服务出错（{exc.status_code}），{retried}：请稍后再试"
     else:
         message = f"调用模型失败：{type(exc).__name__}"
-    return EngineError(message)
+    return ProviderError(message, note=_note(exc, settings))
 
 
-def _detail(exc: openai.OpenAIError) -> str:
-    """The provider's own short message, if it gave one (never echoes request headers)."""
+def _retries(exc: openai.OpenAIError, settings: Settings) -> str:
+    """What the SDK did before giving up, told as it happened."""
+    response = getattr(exc, "response", None)
+    wait = retry_after(response.headers) if response is not None else None
+    if wait is not None and wait > SDK_LONGEST_WAIT:
+        return (
+            f"服务商要求等待 {wait:.0f} 秒后再试，超过了可以等待的上限（{SDK_LONGEST_WAIT:.0f} 秒），"
+            "所以没有重试"
+        )
+    if settings.cc_max_retries == 0:
+        return "没有重试（CC_MAX_RETRIES=0）"
+    how = "已按服务商要求等待并" if wait is not None else "已"
+    return f"{how}重试 {settings.cc_max_retries} 次仍失败"
+
+
+def retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds the provider asks us to wait (Retry-After-Ms, Retry-After in seconds or a date)."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return float(value) / scale
+        except ValueError:
+            pass
+    try:
+        when = email.utils.parsedate_to_datetime(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+def _note(exc: openai.OpenAIError, settings: Settings) -> str:
+    """The provider's own short message, if it gave one, with the key and credentials hidden."""
     body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        text = inner.get("message") if isinstance(inner, dict) else None
-        if isinstance(text, str) and text.strip():
-            return f"（服务商说明：{text.strip()[:200]}）"
-    return ""
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    text = inner.get("message") if isinstance(inner, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    return excerpt(redact(text.strip(), [settings.api_key]), 200)

@@ -23,13 +23,16 @@ from pipelines.engines.llm.answers import (
     schema_for_prompt,
 )
 from pipelines.engines.llm.client import ClientPool, translate
+from pipelines.engines.llm.completion import Completion, read_completion
 from pipelines.errors import GenerationFailed
 from pipelines.prompting import reask_message, render, task_messages
 from pipelines.settings import Settings
+from pipelines.textsafe import excerpt
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # answers per task: the first plus two reasks
+ANSWER_SHOWN = 300  # characters of a failed answer shown with --verbose
 _CUT_OFF = "回答超出了长度上限，被截断了：请把文案写得更精炼，输出完整的 JSON。"
 
 
@@ -82,11 +85,12 @@ class LLMEngine:
                         raise state.reject(problem) from None
                     state.review(task, output)
         except RetryError:
-            log.warning(
+            # The answer is the model's text, not ours: only at debug level (`--verbose`), cut short.
+            log.debug(
                 "task %s failed after %d answers; last answer: %r",
                 task.item_id,
                 state.count,
-                state.last_answer[:2000],
+                excerpt(state.last_answer, ANSWER_SHOWN),
             )
             raise GenerationFailed(
                 f"模型连续 {state.count} 次回答都不合格（{task.item_id}）：{state.last_problem}",
@@ -112,25 +116,24 @@ class LLMEngine:
                 "type": "json_schema",
                 "json_schema": {"name": "Ping", "schema": schema, "strict": True},
             }
-        client = await self._clients.get()
         started = time.perf_counter()
-        try:
-            completion = await client.chat.completions.create(
-                model=self.model,
-                messages=[{"role": "user", "content": render("ping.j2")}],
-                response_format=fmt,  # type: ignore[arg-type]
-                temperature=0,
-            )
-        except openai.OpenAIError as exc:
-            raise translate(exc, self.settings) from None
+        completion = await self._complete(
+            messages=[{"role": "user", "content": render("ping.j2")}],
+            response_format=fmt,
+            temperature=0,
+        )
         latency = time.perf_counter() - started
-        content = completion.choices[0].message.content if completion.choices else None
+        content = completion.answer or ""
         try:
-            ok = json.loads(content or "").get("ok") is True
+            ok = json.loads(content).get("ok") is True
         except (json.JSONDecodeError, AttributeError):
             ok = False
         return Ping(
-            model=completion.model or self.model, latency=latency, answer=content or "", ok=ok
+            model=completion.model or self.model,
+            latency=latency,
+            answer=content,
+            ok=ok and not completion.cut_off,
+            cut_off=completion.cut_off,
         )
 
     # --- one call ------------------------------------------------------------------------------
@@ -172,16 +175,11 @@ class LLMEngine:
 
         The SDK retries transport faults inside this call.
         """
-        client = await self._clients.get()
-        try:
-            completion = await client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=self._response_format(task, schema),  # type: ignore[arg-type]
-                temperature=self.settings.cc_temperature,
-            )
-        except openai.OpenAIError as exc:
-            raise translate(exc, self.settings) from None
+        completion = await self._complete(
+            messages=messages,
+            response_format=self._response_format(task, schema),
+            temperature=self.settings.cc_temperature,
+        )
         usage = Usage(calls=1)
         if completion.usage is not None:
             usage = Usage(
@@ -189,12 +187,23 @@ class LLMEngine:
                 prompt_tokens=completion.usage.prompt_tokens or 0,
                 completion_tokens=completion.usage.completion_tokens or 0,
             )
-        if not completion.choices:
-            return None, False, usage
-        choice = completion.choices[0]
-        # A refusal (structured outputs) has no content; keep its words as the answer shown.
-        content = choice.message.content or getattr(choice.message, "refusal", None)
-        return content, choice.finish_reason == "length", usage
+        return completion.answer, completion.cut_off, usage
+
+    async def _complete(self, **request: Any) -> Completion:
+        """One request; the body is read and validated here, not by the SDK (see completion.py)."""
+        client = await self._clients.get()
+        try:
+            raw = await client.chat.completions.with_raw_response.create(
+                model=self.model, **request
+            )
+        except openai.OpenAIError as exc:
+            raise translate(exc, self.settings) from None
+        response = raw.http_response
+        return read_completion(
+            response.content,
+            response.headers.get("content-type", ""),
+            url=self.settings.base_url or "https://api.openai.com/v1",
+        )
 
 
 @dataclass(frozen=True)
@@ -202,7 +211,8 @@ class Ping:
     model: str  # as the endpoint names it
     latency: float  # seconds
     answer: str
-    ok: bool  # the answer was the JSON asked for
+    ok: bool  # the answer was the JSON asked for, whole
+    cut_off: bool = False  # the answer stopped at the token limit
 
 
 class _Attempts:
