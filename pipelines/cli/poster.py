@@ -9,7 +9,8 @@ from pathlib import Path
 from pipelines.canvas import load_canvas
 from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import PosterError
-from pipelines.poster.layouts import SIZES
+from pipelines.poster.layouts import SIZES, check_size
+from pipelines.textcheck import printable
 
 
 def _size(value: str) -> tuple[int, int]:
@@ -42,7 +43,7 @@ def find_poster(package: WeekPackage, item: str) -> tuple[int, PosterCopy]:
         if item in (copy.id, copy.post_id):
             return index, copy
     valid = "、".join(copy.id for copy in package.posters) or "（本周没有海报）"
-    raise PosterError(f"本周没有编号为「{item}」的海报。可用的海报编号：{valid}")
+    raise PosterError(f"本周没有编号为「{printable(item)}」的海报。可用的海报编号：{valid}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
     from pipelines.poster.render import size_for
     from pipelines.tasks import generate_week
 
+    if args.size is not None:
+        check_size(args.size)  # like an unknown layout, fails before the week is built
     canvas = load_canvas(args.canvas)
     if args.layout is not None:
-        load_layout(args.layout)  # an unknown name fails before the week is built
+        load_layout(args.layout)
     package = generate_week(canvas, seed=args.seed)
     index, copy = find_poster(package, args.item)
     layout = args.layout or layout_for(copy, index)

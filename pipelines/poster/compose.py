@@ -6,11 +6,14 @@ exists in the block's font, and every block's ink stays inside its box.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipelines.canvas import Canvas, Product
 from pipelines.content import PosterCopy, PosterKind, PriceBlock, format_price
+from pipelines.errors import PosterError
 from pipelines.poster.fit import Rect, TextBlock, fit_bullets, fit_text
 from pipelines.poster.fonts import clean_text, font, pick_font
 from pipelines.poster.layouts import ROLE_LABELS, Box, Variant
@@ -24,6 +27,8 @@ KIND_LABELS: dict[PosterKind, str] = {
     PosterKind.PREVIEW: "活动预告",
     PosterKind.RESULTS: "战绩播报",
 }
+ELLIPSIS = "…"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,22 +86,48 @@ def _text(
     max_lines: int | None = None,
     font_name: str | None = None,
     valign: str | None = None,
+    shorten: bool = False,
 ) -> TextBlock | None:
+    """`text` fitted into its box; with `shorten`, text straight from the canvas (a brand name,
+    a product's specs) that is too long is cut to what fits, with …, and a warning."""
     text = clean_text(text)
     if not text:
         return None
-    return fit_text(
-        text,
-        rect or box.inner,
-        font_name=pick_font(text, font_name or box.font),
-        sizes=sizes or box.size,
-        color=resolve(color or box.color, colours),
-        label=ROLE_LABELS[role],
-        align=box.align,
-        valign=valign or box.valign,
-        spacing=box.spacing,
-        max_lines=max_lines or box.max_lines,
-    )
+
+    def fit(candidate: str) -> TextBlock:
+        return fit_text(
+            candidate,
+            rect or box.inner,
+            font_name=pick_font(candidate, font_name or box.font),
+            sizes=sizes or box.size,
+            color=resolve(color or box.color, colours),
+            label=ROLE_LABELS[role],
+            align=box.align,
+            valign=valign or box.valign,
+            spacing=box.spacing,
+            max_lines=max_lines or box.max_lines,
+        )
+
+    try:
+        return fit(text)
+    except PosterError:
+        if not shorten:
+            raise
+    block = _longest_prefix(text, fit)
+    log.warning("海报「%s」框放不下「%s」，已缩短为「%s」", ROLE_LABELS[role], text, block.text)
+    return block
+
+
+def _longest_prefix(text: str, fit: Callable[[str], TextBlock]) -> TextBlock:
+    """The longest start of `text` followed by … that `fit` accepts (binary search on length)."""
+    low, high, best = 1, len(text) - 1, None
+    while low <= high:
+        middle = (low + high) // 2
+        try:
+            best, low = fit(text[:middle].rstrip() + ELLIPSIS), middle + 1
+        except PosterError:
+            high = middle - 1
+    return best if best is not None else fit(ELLIPSIS)
 
 
 def _price(plan: Plan, copy: PosterCopy, box: Box, colours: dict[str, RGB]) -> None:
@@ -205,6 +236,7 @@ def _image_caption(
             sizes=(max(14, low // 2), max(16, high // 3)),
             max_lines=2,
             valign="top",
+            shorten=True,
         )
         if detail
         else None,
@@ -215,12 +247,12 @@ def _image_caption(
 def _brand(plan: Plan, name: str, box: Box, colours: dict[str, RGB], *, logo: bool) -> None:
     """The brand name; with a logo, a square the height of the box goes just before the name."""
     if not logo:
-        block = _text("brand", name, box, colours)
+        block = _text("brand", name, box, colours, shorten=True)
         plan.blocks["brand"] = [block] if block else []
         return
     x0, y0, x1, y1 = box.inner
     side, gap = y1 - y0, max(4, (y1 - y0) // 4)
-    block = _text("brand", name, box, colours, rect=(x0 + side + gap, y0, x1, y1))
+    block = _text("brand", name, box, colours, rect=(x0 + side + gap, y0, x1, y1), shorten=True)
     plan.blocks["brand"] = [block] if block else []
     start = min(x for x, _, _ in block.lines) if block else x0 + side + gap
     plan.logo = (start - gap - side, y0, side)

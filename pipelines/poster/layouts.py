@@ -19,10 +19,15 @@ from pipelines.canvas import describe_validation_error
 from pipelines.content import PosterKind
 from pipelines.errors import PosterError
 from pipelines.poster.fonts import FONTS
+from pipelines.textcheck import printable
 
 LAYOUT_DIR = Path(__file__).resolve().parents[2] / "assets" / "layouts"
 
 SIZES: tuple[tuple[int, int], ...] = ((1080, 1920), (1080, 1440), (1080, 1080), (900, 383))
+# Any other size is drawn at the closest variant and scaled, up to twice the largest side: neither
+# a 0×0 nor a 100000×100000 request reaches Pillow.
+MIN_SIDE = 200
+MAX_SIDE = 2 * max(max(size) for size in SIZES)
 
 Role = Literal[
     "headline", "subheadline", "bullets", "price", "urgency", "cta", "qr", "image", "brand"
@@ -164,6 +169,17 @@ class Layout(_Model):
         return min(self.variants, key=lambda v: abs(v.size[0] / v.size[1] - ratio))
 
 
+def check_size(size: tuple[int, int]) -> tuple[int, int]:
+    """`size` if the layouts can serve it (each side MIN_SIDE–MAX_SIDE px), else `PosterError`."""
+    width, height = size
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise PosterError(
+            f"海报尺寸 {width}×{height} 不可用：宽和高都要在 {MIN_SIDE}–{MAX_SIDE} 像素之间"
+            f"（常用尺寸：{'、'.join(f'{w}x{h}' for w, h in SIZES)}）"
+        )
+    return size
+
+
 def list_layouts() -> list[str]:
     """Names of the bundled layouts (one per visual style), sorted."""
     return sorted(path.stem for path in LAYOUT_DIR.glob("*.toml"))
@@ -174,7 +190,9 @@ def load_layout(name: str) -> Layout:
     """Read and validate `assets/layouts/<name>.toml` (cached)."""
     names = list_layouts()
     if name not in names:
-        raise PosterError(f"没有名为「{name}」的海报版式，可选：{'、'.join(names) or '（无）'}")
+        raise PosterError(
+            f"没有名为「{printable(name)}」的海报版式，可选：{'、'.join(names) or '（无）'}"
+        )
     path = LAYOUT_DIR / f"{name}.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

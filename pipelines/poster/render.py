@@ -19,8 +19,15 @@ from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import PosterError
 from pipelines.poster.compose import Plan, plan_poster
 from pipelines.poster.fonts import font
-from pipelines.poster.images import fit_image, load_image_file
-from pipelines.poster.layouts import Box, Layout, Variant, list_layouts, load_layout
+from pipelines.poster.images import find_image, fit_image, load_image_file
+from pipelines.poster.layouts import (
+    Box,
+    Layout,
+    Variant,
+    check_size,
+    list_layouts,
+    load_layout,
+)
 from pipelines.poster.palette import RGB, palette, resolve
 from pipelines.poster.qr import qr_image, qr_placeholder
 
@@ -73,8 +80,10 @@ def _round_mask(size: tuple[int, int], radius: int) -> Image.Image:
 
 
 @functools.lru_cache(maxsize=16)
-def _product_photo(path: str, mtime: float, size: tuple[int, int], mode: str) -> Image.Image:
-    return fit_image(load_image_file(Path(path), target=size), size, mode)
+def _product_photo(
+    path: Path, mtime: float, size: tuple[int, int], mode: str, name: str
+) -> Image.Image:
+    return fit_image(load_image_file(path, name=name, target=size), size, mode)
 
 
 def _product(canvas: Canvas, copy: PosterCopy) -> Product | None:
@@ -90,34 +99,30 @@ def _photo(
         return fit_image(given, size, box.fit)
     if product is None or not product.image:
         return None
-    path = Path(product.image)
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        raise PosterError(
-            f"找不到商品「{product.name}」的图片 {path}：请检查画布里的图片路径"
-        ) from None
-    return _product_photo(str(path), mtime, size, box.fit)
+    what = f"商品「{product.name}」的图片"
+    path = find_image(product.image, base_dir=base_dir, what=what)
+    return _product_photo(path, _mtime(path, what), size, box.fit, what)
 
 
 def _logo(canvas: Canvas, base_dir: Path | None) -> Image.Image | None:
     if not canvas.brand.logo:
         return None
-    path = Path(canvas.brand.logo)
-    if not path.is_absolute():
-        path = (base_dir or Path.cwd()) / path
+    what = "品牌 Logo 图片"
+    path = find_image(canvas.brand.logo, base_dir=base_dir, what=what)
+    return _loaded_logo(path, _mtime(path, what))
+
+
+def _mtime(path: Path, what: str) -> float:
+    """Part of the cache key, so a replaced file is read again."""
     try:
-        mtime = path.stat().st_mtime
+        return path.stat().st_mtime
     except OSError:
-        raise PosterError(f"找不到品牌 Logo 图片 {path}：请检查画布里的 Logo 路径") from None
-    return _loaded(str(path), mtime)
+        raise PosterError(f"{what}无法读取：文件刚被移走或删除") from None
 
 
 @functools.lru_cache(maxsize=8)
-def _loaded(path: str, mtime: float) -> Image.Image:
-    return load_image_file(Path(path), target=(256, 256))
+def _loaded_logo(path: Path, mtime: float) -> Image.Image:
+    return load_image_file(path, name="品牌 Logo 图片", target=(256, 256))
 
 
 def _paste_photo(image: Image.Image, photo: Image.Image, box: Box) -> None:
@@ -162,9 +167,10 @@ def render_poster(
     product_image: Image.Image | None = None,
     base_dir: Path | None = None,
 ) -> Image.Image:
-    """Compose one poster (RGB). `base_dir` resolves a relative product image path."""
+    """Compose one poster (RGB). `base_dir` is the canvas file's folder: relative image and logo
+    paths are found there (or in the app's image store), never outside."""
     chosen = _layout(layout)
-    size = tuple(size or DEFAULT_SIZE)  # type: ignore[assignment]
+    size = check_size(tuple(size or DEFAULT_SIZE))  # type: ignore[arg-type]
     variant = chosen.variant(size)
     colors = tuple(canvas.brand.colors)
     colours = palette(colors)
