@@ -6,7 +6,9 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.content import Post, SellingPoints
 from pipelines.store import PackageView, StoredItem
@@ -20,9 +22,28 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value: object) -> str:
-    """Text a spreadsheet will never run as a formula (generated text is data, not code)."""
+    """CSV text a spreadsheet will never run as a formula (generated text is data, not code).
+
+    CSV has no cell types, so the leading ' is the only guard; XLSX cells are typed (`_put`).
+    """
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _xml_safe(value: object) -> str:
+    """Text without the control characters XML (and so openpyxl) refuses."""
+    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
+    """A text cell shown exactly as written: typed as a string, never a formula, and marked
+    quote-prefixed when it starts like one, so Excel keeps it text when someone edits it."""
+    text = _xml_safe(value)
+    cell = sheet.cell(row=row, column=column)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl would store "=…" as a formula
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True
 
 
 def _findings(stored: StoredItem) -> str:
@@ -64,8 +85,9 @@ def _workbook(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
         sheet.append(header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_plain(v) for v in row])
+        for number, row in enumerate(rows, start=2):
+            for column, value in enumerate(row, start=1):
+                _put(sheet, number, column, value)
         for column in sheet.columns:
             width = max(len(str(c.value or "")) for c in column)
             sheet.column_dimensions[column[0].column_letter].width = min(max(width * 2, 8), 60)
@@ -86,7 +108,7 @@ def calendar_csv(view: PackageView) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CALENDAR_COLUMNS)
-    writer.writerows([_plain(v) for v in row] for row in calendar_rows(view))
+    writer.writerows([_plain(_xml_safe(v)) for v in row] for row in calendar_rows(view))
     return buffer.getvalue().encode("utf-8-sig")
 
 
