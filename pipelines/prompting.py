@@ -2,7 +2,9 @@
 
 A missing variable fails loudly (StrictUndefined). User text from the canvas reaches a prompt only
 through the `data` macro, as JSON inside a named tag; the system prompt tells the model that
-whatever sits inside those tags is data, never instructions.
+whatever sits inside those tags is data, never instructions. That includes the values a task
+fixes (its id, the product's id and name, dates, prices): they travel in the `<task>` block
+(`task_facts`), and the instructions refer to its fields instead of quoting them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel
 
 from pipelines.content.honesty import backed_mechanics
-from pipelines.engines.base import Task
+from pipelines.engines.base import Task, TaskKind
 from pipelines.errors import ConfigError
 from pipelines.knowledge import attributes_in, tone_for, trade_for
 from pipelines.playbook import load_playbook
@@ -82,6 +84,42 @@ def compliance_rules() -> tuple[str, ...]:
     return tuple(lines)
 
 
+def task_facts(task: Task) -> dict[str, Any]:
+    """What this task fixes, for the `<task>` data block: ids, names, dates, times and prices."""
+    canvas = task.canvas
+    burst = canvas.burst
+    facts: dict[str, Any] = {"item_id": task.item_id}
+    if task.kind is TaskKind.FABE and task.product is not None:
+        facts |= {"product_id": task.product.id, "product": task.product.name}
+    elif task.kind is TaskKind.CALENDAR:
+        live = {"day": burst.livestream_day, "time": burst.livestream_time}
+        facts |= {
+            "days": [{"day": n, "date": d.isoformat()} for n, d in enumerate(canvas.days, 1)],
+            "channels": list(canvas.channels),
+            "flash_sale_times": burst.flash_sale_times,
+            "launch_day": burst.launch_day,
+            "warmup_days_before": canvas.warmup.days_before,
+            "warmup_methods": canvas.warmup.methods,
+            "livestream": live if burst.livestream_day else None,
+            "products": [{"id": p.id, "name": p.name} for p in canvas.products],
+        }
+    elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
+        facts["post_id"] = task.post.id
+        if task.post.product_id:
+            product = canvas.product(task.post.product_id)
+            original = product.price if product.promo_price else None
+            facts |= {
+                "product_id": product.id,
+                "price": {"promo": product.offer_price, "original": original, "unit": "元"},
+            }
+    elif task.kind is TaskKind.LIVESTREAM:
+        facts |= {"start_time": burst.livestream_time, "minutes": burst.livestream_minutes}
+    elif task.kind is TaskKind.LAUNCH:
+        launch_date = canvas.days[burst.launch_day - 1].isoformat()
+        facts |= {"launch_day": burst.launch_day, "launch_date": launch_date}
+    return facts
+
+
 def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
     """System and user messages for one task. `schema` is shown in the prompt in object mode."""
     playbook = load_playbook()
@@ -94,6 +132,7 @@ def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, 
     backed = backed_mechanics(canvas, playbook.honesty.mechanics)
     context = {
         "task": task,
+        "facts": task_facts(task),
         "canvas": canvas,
         "playbook": playbook,
         "tone": tone_for(canvas, playbook),

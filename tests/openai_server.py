@@ -188,15 +188,15 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-_ITEM_ID = re.compile(r"任务编号：(\S+)")
+_TASK_BLOCK = re.compile(r"<task>\n(.*?)\n</task>", re.DOTALL)
 
 
 def item_id_of(body: dict[str, Any]) -> str | None:
-    """The item a chat request is for, from the `任务编号：` line of the LLM engine's prompt."""
+    """The item a chat request is for, from the `<task>` data block of the LLM engine's prompt."""
     for message in body.get("messages", [])[:2]:
-        found = _ITEM_ID.search(str(message.get("content", "")))
+        found = _TASK_BLOCK.search(str(message.get("content", "")))
         if found:
-            return found.group(1)
+            return json.loads(found.group(1))["item_id"]
     return None
 
 

@@ -61,7 +61,7 @@ def test_every_task_kind_renders_with_its_id_the_canvas_block_and_the_word_json(
     system, user = messages(kind, canvas, mode)
     task = task_of(kind, canvas)
 
-    assert f"任务编号：{task.item_id}" in user
+    assert f'<task>\n{{"item_id": "{task.item_id}"' in user
     assert user.count("<canvas>") == 1 and user.count("</canvas>") == 1
     assert "JSON" in system
     assert ("<schema>" in user) is (mode == "object")
@@ -144,8 +144,8 @@ def test_livestream_slots_appear_only_when_the_canvas_has_a_livestream(
 def test_the_poster_prompt_gives_the_canvas_prices_for_the_price_block(canvas):
     _, user = messages(TaskKind.POSTER_COPY, canvas)
     product = canvas.products[0]
-    assert f"promo 写 {product.promo_price}" in user
-    assert f"original 写 {product.price}" in user
+    price = f'"price": {{"promo": "{product.promo_price}", "original": "{product.price}"'
+    assert price in user and "照抄 <task> 的 price" in user
 
 
 def test_the_week_start_reaches_the_prompt_as_iso_dates(canvas):
