@@ -15,19 +15,26 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import itertools
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.canvas import Canvas, load_canvas, parse_canvas
 from pipelines.errors import CanvasError
+from pipelines.textcheck import printable
 
 CANVAS_SUFFIXES = {".toml", ".json"}
 TABLE_SUFFIXES = {".xlsx", ".csv"}
 _LIST_SPLIT = re.compile(r"[；;\n]+")
 _NAME_SPLIT = re.compile(r"[、，,；;\s]+")
 _YES = {"是", "y", "yes", "true", "1", "开团"}
+MAX_TABLE_BYTES = 20 * 1024 * 1024
+MAX_TABLE_ROWS = 10_000  # product rows; a store's sheet has tens
+MAX_TABLE_COLUMNS = 64  # the sheet has about 30 columns; a compressed XLSX can claim 16384
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,9 @@ def collect(paths: list[Path]) -> list[BatchInput]:
         elif path.is_file():
             found += _read(path)
         else:
-            found.append(BatchInput(str(path), error=f"找不到 {path}，请检查路径"))
+            shown = printable(str(path))
+            message = f"{shown} 不是普通文件" if path.exists() else f"找不到 {shown}，请检查路径"
+            found.append(BatchInput(str(path), error=message))
     return found
 
 
@@ -63,14 +72,16 @@ def _read(path: Path) -> list[BatchInput]:
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
         try:
-            rows = _xlsx_rows(path) if suffix == ".xlsx" else _csv_rows(path)
+            raw = _table_bytes(path)
+            rows = _xlsx_rows(raw, path.name) if suffix == ".xlsx" else _csv_rows(raw, path.name)
         except CanvasError as exc:
             return [BatchInput(str(path), error=str(exc))]
-        return table_canvases(rows, source=path.name, base_dir=path.parent)
+        return table_canvases(rows, source=printable(path.name), base_dir=path.parent)
     if suffix not in CANVAS_SUFFIXES:
         return [
             BatchInput(
-                str(path), error=f"{path.name}：不支持的文件类型，请用 .toml/.json/.xlsx/.csv"
+                str(path),
+                error=f"{printable(path.name)}：不支持的文件类型，请用 .toml/.json/.xlsx/.csv",
             )
         ]
     try:
@@ -79,27 +90,67 @@ def _read(path: Path) -> list[BatchInput]:
         return [BatchInput(str(path), error=str(exc))]
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
+def _table_bytes(path: Path) -> bytes:
+    """A table file's bytes: a regular file, its size checked before reading."""
+    name = printable(path.name)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [dict(row) for row in csv.DictReader(handle)]
+        info = path.stat()
+    except OSError:
+        raise CanvasError(f"找不到 {name}，请检查路径") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise CanvasError(f"{name} 不是普通文件（可能是文件夹、设备或管道），不能作为表格读取")
+    if info.st_size > MAX_TABLE_BYTES:
+        raise CanvasError(
+            f"{name}：表格太大（{info.st_size / 1048576:.0f} MB，最多 "
+            f"{MAX_TABLE_BYTES // 1048576} MB），请按门店拆成几个文件"
+        )
+    with path.open("rb") as handle:
+        return handle.read(MAX_TABLE_BYTES + 1)
+
+
+def _limited(rows: Any, name: str) -> list[Any]:
+    """At most MAX_TABLE_ROWS rows after the header, else a Chinese error."""
+    taken = list(itertools.islice(rows, MAX_TABLE_ROWS + 2))
+    if len(taken) > MAX_TABLE_ROWS + 1:
+        raise CanvasError(f"{name}：行数太多（超过 {MAX_TABLE_ROWS} 行），请按门店拆成几个文件")
+    return taken
+
+
+def _csv_rows(raw: bytes, name: str) -> list[dict[str, str]]:
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CanvasError(
-            f"{path.name}：CSV 不是 UTF-8 编码，请在 Excel 里另存为「CSV UTF-8」"
+            f"{printable(name)}：CSV 不是 UTF-8 编码，请在 Excel 里另存为「CSV UTF-8」"
         ) from None
+    try:
+        rows = _limited(csv.reader(io.StringIO(text, newline="")), printable(name))
+    except csv.Error:
+        raise CanvasError(
+            f"{printable(name)}：CSV 格式错误（某个单元格太长或引号没配对），请在 Excel 里重新另存"
+        ) from None
+    if not rows:
+        return []
+    header = [h.strip() for h in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(c.strip() for c in row)]
 
 
-def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
+def _xlsx_rows(raw: bytes, name: str) -> list[dict[str, Any]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise CanvasError(
-            f"{path.name}：无法读取表格（{type(exc).__name__}），请确认是 .xlsx 文件"
-        ) from None
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a broken file
+        raise CanvasError(f"{printable(name)}：无法读取表格，请确认是 .xlsx 文件") from None
     try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        rows = _limited(
+            book.worksheets[0].iter_rows(values_only=True, max_col=MAX_TABLE_COLUMNS),
+            printable(name),
+        )
+    except CanvasError:
+        raise
+    except Exception:  # a damaged sheet inside a readable workbook, same variety of types
+        raise CanvasError(f"{printable(name)}：表格内容已损坏，请重新导出") from None
     finally:
         book.close()
     if not rows:
