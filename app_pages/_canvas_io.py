@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import re
 import tomllib
@@ -17,8 +18,10 @@ from typing import Any
 
 import tomli_w
 
-from pipelines.canvas import Canvas, read_canvas_data
-from pipelines.errors import CanvasError
+from pipelines.canvas import MAX_CANVAS_CHARS, Canvas, read_canvas_data
+from pipelines.errors import CanvasError, PosterError
+from pipelines.poster.images import find_image
+from pipelines.textcheck import printable
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
@@ -75,6 +78,8 @@ def join_items(values: Any) -> str:
     return "；".join(split_items(values))
 
 
+MAX_SHEET_ROWS = 1_000  # a canvas holds at most 20 products
+MAX_SHEET_COLUMNS = 64
 _ONE_MARK = re.compile(r"[；;|]")  # one mark, one cell: "a；；c" keeps the gap
 
 
@@ -107,12 +112,49 @@ def list_examples() -> dict[str, Path]:
 
 def parse_raw(raw: bytes, suffix: str, source: str = "画布文件") -> dict[str, Any]:
     """A canvas file's data as a dict, before validation (so the form can show what is wrong)."""
+    source = printable(source)
+    if len(raw) > 4 * MAX_CANVAS_CHARS:
+        raise CanvasError(f"{source}：文件太大（{len(raw)} 字节），不像一张画布")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CanvasError(f"{source}：文件不是 UTF-8 编码的文本，请另存为 UTF-8") from None
     data = read_canvas_data(text, suffix=suffix, source=source)
     return json.loads(json.dumps(data, default=str))
+
+
+def confine_images(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """`data` without image and logo paths the app may not read, and a note for each dropped.
+
+    In the app an image is uploaded into the image store; a path in an uploaded canvas or
+    product sheet must name a file there, never one elsewhere on the server.
+    """
+    notes: list[str] = []
+
+    def allowed(value: Any, what: str) -> bool:
+        if not isinstance(value, str) or not value:
+            return True  # no path, or not one at all: validation says what is wrong
+        try:
+            find_image(value, base_dir=None, what=what)
+        except PosterError as exc:
+            notes.append(f"{exc}（已去掉这个路径）")
+            return False
+        return True
+
+    products = data.get("products")
+    if isinstance(products, list):
+        kept = []
+        for product in products:
+            if isinstance(product, dict) and "image" in product:
+                what = f"商品「{printable(str(product.get('name', '')))}」的图片"
+                if not allowed(product["image"], what):
+                    product = {k: v for k, v in product.items() if k != "image"}
+            kept.append(product)
+        data = {**data, "products": kept}
+    brand = data.get("brand")
+    if isinstance(brand, dict) and "logo" in brand and not allowed(brand["logo"], "品牌 Logo 图片"):
+        data = {**data, "brand": {k: v for k, v in brand.items() if k != "logo"}}
+    return data, notes
 
 
 def canvas_dict(canvas: Canvas) -> dict[str, Any]:
@@ -208,7 +250,21 @@ def _csv_rows(raw: bytes) -> list[list[Any]]:
             continue
     else:
         raise CanvasError("CSV 文件编码无法识别，请另存为 UTF-8")
-    return [row for row in csv.reader(io.StringIO(text)) if any(c.strip() for c in row)]
+    try:
+        rows = _limited(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise CanvasError(
+            "CSV 格式错误（某个单元格太长或引号没配对），请在 Excel 里重新另存"
+        ) from None
+    return [row for row in rows if any(c.strip() for c in row)]
+
+
+def _limited(rows: Any) -> list[list[Any]]:
+    """At most MAX_SHEET_ROWS rows of at most MAX_SHEET_COLUMNS cells, else a Chinese error."""
+    taken = [list(row)[:MAX_SHEET_COLUMNS] for row in itertools.islice(rows, MAX_SHEET_ROWS + 1)]
+    if len(taken) > MAX_SHEET_ROWS:
+        raise CanvasError(f"商品表行数太多（超过 {MAX_SHEET_ROWS} 行）：一张画布最多 20 个商品")
+    return taken
 
 
 def _xlsx_rows(raw: bytes) -> list[list[Any]]:
@@ -221,8 +277,11 @@ def _xlsx_rows(raw: bytes) -> list[list[Any]]:
             "无法读取这个 Excel 文件：请确认是 .xlsx 格式（不是 .xls 或改了后缀的文件）"
         ) from None
     try:
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        rows = _limited(book.worksheets[0].iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS))
+    except CanvasError:
+        raise
+    except Exception:  # a damaged sheet inside a readable workbook: openpyxl's many types again
+        raise CanvasError("Excel 文件内容已损坏，请重新导出后再导入") from None
     finally:
         book.close()
     return [r for r in rows if any(c is not None and str(c).strip() for c in r)]

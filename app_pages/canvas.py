@@ -13,14 +13,17 @@ from app_pages._canvas_io import (
     canvas_dict,
     canvas_json,
     canvas_toml,
+    confine_images,
     empty_draft,
     list_examples,
     parse_raw,
     read_products,
 )
-from pipelines.canvas import Canvas, normalise_name
+from pipelines.canvas import Canvas, Product, normalise_name
 from pipelines.errors import CampaignCanvasError
 from pipelines.poster import load_image
+from pipelines.poster.images import find_image, image_store, read_image_file
+from pipelines.textcheck import printable
 
 common.init_state()
 if st.session_state[common.DRAFT] is None:
@@ -54,31 +57,39 @@ def on_canvas_file() -> None:
     upload = st.session_state.get("canvas_upload")
     if upload is None:
         return
+    name = printable(upload.name)
     try:
-        data = parse_raw(upload.getvalue(), Path(upload.name).suffix, upload.name)
+        data = parse_raw(upload.getvalue(), Path(upload.name).suffix, name)
     except CampaignCanvasError as exc:
         st.session_state["import_error"] = str(exc)
         return
+    data, dropped = confine_images(data)
     load_draft(data)
     if st.session_state[common.CANVAS_ERRORS]:
-        st.session_state["import_error"] = (
-            f"{upload.name} 已导入，但有问题需要修改，见下方各栏红字。"
-        )
+        head = f"{name} 已导入，但有问题需要修改，见下方各栏红字。"
+        st.session_state["import_error"] = "\n\n".join([head, *dropped])
+    elif dropped:
+        st.session_state["import_error"] = "\n\n".join([f"{name} 已导入，但：", *dropped])
     else:
-        common.carry_notice(f"已导入画布文件 {upload.name}")
+        common.carry_notice(f"已导入画布文件 {name}")
 
 
 def on_products_file() -> None:
     upload = st.session_state.get("products_upload")
     if upload is None:
         return
+    name = printable(upload.name)
     try:
         products = read_products(upload.getvalue(), Path(upload.name).suffix)
     except CampaignCanvasError as exc:
-        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        st.session_state["import_error"] = f"{name}：{exc}"
         return
-    load_draft({**st.session_state[common.DRAFT], "products": products})
-    common.carry_notice(f"已从 {upload.name} 导入 {len(products)} 个商品（替换原商品表）")
+    data, dropped = confine_images({**st.session_state[common.DRAFT], "products": products})
+    load_draft(data)
+    if dropped:
+        st.session_state["import_error"] = "\n\n".join([f"{name} 已导入，但：", *dropped])
+    else:
+        common.carry_notice(f"已从 {name} 导入 {len(products)} 个商品（替换原商品表）")
 
 
 def on_image(product_id: str) -> None:
@@ -87,11 +98,11 @@ def on_image(product_id: str) -> None:
         return
     raw = upload.getvalue()
     try:
-        image = load_image(raw, name=upload.name)
+        image = load_image(raw, name=f"图片 {printable(upload.name)} ")
     except CampaignCanvasError as exc:
-        st.session_state["import_error"] = f"{upload.name}：{exc}"
+        st.session_state["import_error"] = str(exc)
         return
-    folder = common.current_settings().cc_data_dir / "images"
+    folder = image_store()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{hashlib.sha256(raw).hexdigest()[:16]}.png"
     image.save(path, "PNG")
@@ -102,6 +113,17 @@ def on_image(product_id: str) -> None:
     ]
     load_draft({**draft, "products": products})
     common.carry_notice(f"已为商品 {product_id} 设置图片")
+
+
+def stored_image(product: Product) -> bytes | None:
+    """The product's image as the posters will read it (confined, size-bounded), if any."""
+    if not product.image:
+        return None
+    what = f"商品「{product.name}」的图片"
+    try:
+        return read_image_file(find_image(product.image, base_dir=None, what=what), name=what)
+    except CampaignCanvasError:
+        return None
 
 
 # --- page ------------------------------------------------------------------------------------
@@ -172,10 +194,11 @@ columns = st.columns(min(4, len(canvas.products)))
 for index, product in enumerate(canvas.products):
     with columns[index % len(columns)], st.container(border=True):
         st.markdown(f"**{common.md_escape(product.name)}**")
-        if product.image and Path(product.image).is_file():
-            st.image(product.image, width=160)
+        shown = stored_image(product)
+        if shown is not None:
+            st.image(shown, width=160)
         else:
-            st.caption("还没有图片")
+            st.caption("还没有图片" if not product.image else "图片找不到或不允许读取，请重新上传")
         st.file_uploader(
             "上传图片",
             type=["jpg", "jpeg", "png", "webp"],
