@@ -7,7 +7,6 @@ Markdown or plain text, never as HTML.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from pipelines.canvas import Canvas
+from pipelines.compliance import annotate
 from pipelines.content import Finding, Item, WeekPackage
 from pipelines.errors import CampaignCanvasError, ConfigError
 from pipelines.settings import Settings, load_settings
@@ -59,14 +59,6 @@ def init_state() -> None:
     st.session_state.setdefault(OVERRIDES, {})
     st.session_state.setdefault(USER, None)
     st.session_state.setdefault(NOTICE, None)
-
-
-def has_module(name: str) -> bool:
-    """Whether a pipelines module another engineer owns is present (features appear as they land)."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def digest(value: Any) -> str:
@@ -296,13 +288,8 @@ def show_findings(item: Item) -> None:
 
 
 def rescan(item: Item, canvas: Canvas) -> Item:
-    """Re-run the compliance scan after an edit, when the compliance module exists."""
-    if not has_module("pipelines.compliance"):
-        return item
-    from pipelines.compliance import annotate
-
-    annotate(item, canvas)
-    return item
+    """Re-run the compliance scan after an edit."""
+    return annotate(item, canvas)
 
 
 def show_error(exc: Exception) -> None:

@@ -25,6 +25,7 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines import compliance
 from pipelines.canvas import Canvas
 from pipelines.content import (
     GroupKit,
@@ -110,14 +111,6 @@ class DiskCache:
 
 class _Failed(Exception):
     """A task failed or was skipped; already recorded."""
-
-
-def _default_annotator() -> Annotator | None:
-    try:
-        from pipelines.compliance import annotate
-    except ImportError:
-        return None
-    return annotate
 
 
 class _Runner:
@@ -248,7 +241,7 @@ async def build_week(
         cache=cache,
         concurrency=concurrency,
         on_event=on_event,
-        annotate=annotate if annotate is not None else _default_annotator(),
+        annotate=annotate if annotate is not None else compliance.annotate,
     )
     jobs: dict[str, tuple[TaskKind, asyncio.Task]] = {}
 
@@ -437,7 +430,7 @@ async def aregenerate_item(
         cache=None,
         concurrency=1,
         on_event=None,
-        annotate=_default_annotator(),
+        annotate=compliance.annotate,
     )
     try:
         output = await runner.run(task, use_cache=False)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from pipelines.auth import User
 from pipelines.canvas import Canvas
+from pipelines.compliance import annotate
 from pipelines.content import Item, Post, PosterCopy, WeekPackage
 from pipelines.store.models import kind_of
 
@@ -69,9 +70,6 @@ def version_row(
     )
 
 
-def annotator() -> Any:
-    try:
-        from pipelines.compliance import annotate
-    except ImportError:
-        return None
+def annotator() -> Callable[[Item, Canvas], Item]:
+    """The compliance checker every stored edit is scanned with."""
     return annotate
