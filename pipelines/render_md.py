@@ -1,6 +1,13 @@
-"""The week as Markdown a person reads: calendar table, FABE per product, livestream script."""
+"""The week as Markdown a person reads: calendar table, FABE per product, livestream script.
+
+Every value from the canvas or a model goes through `md`: it is shown as the text it is, never
+read as HTML (tags are escaped) or as a link (brackets are escaped, and `<` with them, so no
+inline, reference or autolink can form — a `javascript:` link included).
+"""
 
 from __future__ import annotations
+
+import html
 
 from pipelines.content import (
     GroupKit,
@@ -15,9 +22,15 @@ from pipelines.content import (
 WEEKDAYS = "一二三四五六日"
 
 
+def md(value: object) -> str:
+    """Canvas or model text as literal Markdown text: no HTML, no links."""
+    text = html.escape(str(value), quote=False)
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 def _cell(value: str) -> str:
     """Table-safe text: no pipes or line breaks inside a Markdown table cell."""
-    return value.replace("|", "｜").replace("\r", "").replace("\n", "<br>")
+    return md(value).replace("|", "｜").replace("\r", "").replace("\n", "<br>")
 
 
 def calendar_markdown(calendar: WeekCalendar) -> str:
@@ -33,72 +46,77 @@ def calendar_markdown(calendar: WeekCalendar) -> str:
     lines.append("")
     for post in sorted(calendar.posts, key=lambda p: (p.day, p.time)):
         lines += [
-            f"#### {post.date:%m-%d} {post.time} {post.channel.value}｜{post.title}",
+            f"#### {post.date:%m-%d} {md(post.time)} {post.channel.value}｜{md(post.title)}",
             "",
-            post.body,
+            md(post.body),
             "",
         ]
     return "\n".join(lines)
 
 
 def selling_points_markdown(points: SellingPoints) -> str:
-    lines = [f"### {points.product}", "", f"> {points.scene_line}", ""]
+    lines = [f"### {md(points.product)}", "", f"> {md(points.scene_line)}", ""]
     for index, fabe in enumerate(points.fabe, start=1):
         lines += [
             f"**卖点 {index}**",
-            f"- F 属性：{fabe.feature}",
-            f"- A 作用：{fabe.advantage}",
-            f"- B 益处：{fabe.benefit}",
-            f"- E 证据：{fabe.evidence or '（画布未提供）'}",
+            f"- F 属性：{md(fabe.feature)}",
+            f"- A 作用：{md(fabe.advantage)}",
+            f"- B 益处：{md(fabe.benefit)}",
+            f"- E 证据：{md(fabe.evidence) or '（画布未提供）'}",
             "",
         ]
-    lines += [f"> 运营提醒（不对外发）：{note}" for note in points.operator_notes]
+    lines += [f"> 运营提醒（不对外发）：{md(note)}" for note in points.operator_notes]
     for variant in points.variants:
-        lines += [f"- **{variant.channel.value}·{variant.persona}**：{variant.body}"]
+        lines += [f"- **{variant.channel.value}·{md(variant.persona)}**：{md(variant.body)}"]
     return "\n".join(lines) + "\n"
 
 
 def livestream_markdown(script: LivestreamScript) -> str:
     lines = [
-        f"## {script.title}",
+        f"## {md(script.title)}",
         "",
-        f"开播 {script.start_time}，共约 {script.total_minutes} 分钟",
+        f"开播 {md(script.start_time)}，共约 {script.total_minutes} 分钟",
         "",
     ]
     for act in script.acts:
-        lines += [f"### {act.name}（{act.minutes} 分钟）", ""]
+        lines += [f"### {md(act.name)}（{act.minutes} 分钟）", ""]
         for block in act.blocks:
-            lines += [f"#### {block.title}（{block.minutes} 分钟）", f"- 画面：{block.on_screen}"]
+            lines += [
+                f"#### {md(block.title)}（{block.minutes} 分钟）",
+                f"- 画面：{md(block.on_screen)}",
+            ]
             if block.interaction:
-                lines.append(f"- 互动：{block.interaction}")
-            lines += [f"- **{line.speaker}**：{line.words}" for line in block.lines]
+                lines.append(f"- 互动：{md(block.interaction)}")
+            lines += [f"- **{md(line.speaker)}**：{md(line.words)}" for line in block.lines]
             lines.append("")
     lines += ["### 单品脚本", ""]
     for segment in script.segments:
-        lines += [f"#### {segment.product}（{segment.minutes} 分钟）", ""]
+        lines += [f"#### {md(segment.product)}（{segment.minutes} 分钟）", ""]
         for step in segment.steps:
-            lines.append(f"**{step.title}**（{step.minutes} 分钟，画面：{step.on_screen}）")
-            lines += [f"- **{line.speaker}**：{line.words}" for line in step.lines]
+            lines.append(f"**{md(step.title)}**（{step.minutes} 分钟，画面：{md(step.on_screen)}）")
+            lines += [f"- **{md(line.speaker)}**：{md(line.words)}" for line in step.lines]
             lines.append("")
     lines += ["### 应急预案", ""]
-    lines += [f"- **{c.situation}**：{c.response}" for c in script.contingencies]
-    lines += ["", "### 复盘指标", "", "、".join(script.review_metrics), ""]
+    lines += [f"- **{md(c.situation)}**：{md(c.response)}" for c in script.contingencies]
+    lines += ["", "### 复盘指标", "", "、".join(map(md, script.review_metrics)), ""]
     return "\n".join(lines)
 
 
 def group_kit_markdown(kit: GroupKit) -> str:
-    lines = ["### 群名备选", "", "、".join(kit.names), "", "### 群规", ""]
-    lines += [f"{i}. {rule}" for i, rule in enumerate(kit.rules, start=1)]
-    lines += ["", "### 入群欢迎语", "", kit.welcome, "", "### 群公告", "", kit.announcement, ""]
-    lines += ["### 关键词回复", ""] + [f"- **{r.keyword}**：{r.reply}" for r in kit.keyword_replies]
-    lines += ["", "### 私聊话术", ""] + [f"- **{s.topic}**：{s.words}" for s in kit.private_scripts]
+    lines = ["### 群名备选", "", "、".join(map(md, kit.names)), "", "### 群规", ""]
+    lines += [f"{i}. {md(rule)}" for i, rule in enumerate(kit.rules, start=1)]
+    lines += ["", "### 入群欢迎语", "", md(kit.welcome), "", "### 群公告", ""]
+    lines += [md(kit.announcement), "", "### 关键词回复", ""]
+    lines += [f"- **{md(r.keyword)}**：{md(r.reply)}" for r in kit.keyword_replies]
+    lines += ["", "### 私聊话术", ""]
+    lines += [f"- **{md(s.topic)}**：{md(s.words)}" for s in kit.private_scripts]
     return "\n".join(lines) + "\n"
 
 
 def launch_markdown(launch: LaunchSequence) -> str:
     lines = [f"第 {launch.launch_day} 天开团", ""]
     for message in launch.messages:
-        lines += [f"#### {message.step}（{message.when}）", "", message.words, ""]
+        lines += [f"#### {md(message.step)}（{md(message.when)}）", "", md(message.words), ""]
     return "\n".join(lines)
 
 
@@ -106,14 +124,15 @@ def package_markdown(package: WeekPackage) -> str:
     canvas = package.canvas
     end = canvas.days[-1]
     parts = [
-        f"# {canvas.name}｜{canvas.theme.name}",
+        f"# {md(canvas.name)}｜{md(canvas.theme.name)}",
         "",
-        f"{canvas.brand.name} · {canvas.week_start:%Y-%m-%d} 至 {end:%Y-%m-%d} · 引擎：{package.engine}",
+        f"{md(canvas.brand.name)} · {canvas.week_start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+        f" · 引擎：{md(package.engine)}",
         "",
     ]
     if package.failures:
         parts += ["> **未完成的任务：**", ""]
-        parts += [f"> - {f.task_id}：{f.message}" for f in package.failures]
+        parts += [f"> - {md(f.task_id)}：{md(f.message)}" for f in package.failures]
         parts.append("")
     if package.calendar is not None:
         parts += ["## 一周社群内容日历", "", calendar_markdown(package.calendar), ""]
@@ -129,8 +148,9 @@ def package_markdown(package: WeekPackage) -> str:
                 )
                 price = f"｜{original}活动价 {format_price(poster.price.promo)}{poster.price.unit}"
             parts += [
-                f"- **{poster.headline}**（{poster.kind.value}，{poster.post_id}）{poster.subheadline}"
-                f"｜{'／'.join(poster.bullets)}{price}｜{poster.urgency}｜{poster.cta}"
+                f"- **{md(poster.headline)}**（{poster.kind.value}，{md(poster.post_id)}）"
+                f"{md(poster.subheadline)}｜{'／'.join(map(md, poster.bullets))}{md(price)}"
+                f"｜{md(poster.urgency)}｜{md(poster.cta)}"
             ]
         parts.append("")
     if package.livestream is not None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from openai_server import Reply, ScriptedServer
+from week_factory import make_week
 
 from pipelines.canvas import Canvas
 from pipelines.content import Finding, GroupKit, WeekCalendar, iter_texts
@@ -180,6 +181,16 @@ def test_answers_that_never_validate_fail_with_the_attempts_and_the_last_answer(
 def test_the_item_id_is_the_tasks_even_when_the_model_writes_another(server, canvas):
     server.script(Reply.json({**KIT, "id": "something-else"}))
     assert run(engine_for(server), kit_task(canvas)).output.id == "group-kit"
+
+
+def test_a_poster_names_the_product_of_its_post_even_when_the_model_writes_another(server, canvas):
+    week = make_week(canvas)
+    poster = week.posters[0]
+    post = week.item(poster.post_id)
+    answer = {**poster.model_dump(mode="json"), "product_id": "no-such-product"}
+    server.script(Reply.json(answer))
+    task = Task(TaskKind.POSTER_COPY, poster.id, canvas, post=post)
+    assert run(engine_for(server), task).output.product_id == post.product_id
 
 
 # --- transport faults belong to the SDK -------------------------------------------------------

@@ -9,12 +9,18 @@ from typing import Any
 
 import pytest
 from test_prompting import a_post
-from week_factory import with_live
+from week_factory import make_week, with_live
 
+from pipelines.auth import User
 from pipelines.canvas import Canvas, load_canvas
+from pipelines.content import WeekPackage
 from pipelines.engines.base import Task, TaskKind
 from pipelines.engines.llm.answers import schema_for_prompt
+from pipelines.export import bundle_files
 from pipelines.prompting import task_messages
+from pipelines.render_md import md, package_markdown
+from pipelines.settings import load_settings
+from pipelines.store import open_store
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "fresh_groupbuy.toml"
 BLOCK = re.compile(r"<(\w+)>\n.*?\n</\1>", re.DOTALL)
@@ -93,3 +99,91 @@ def test_hostile_canvas_values_appear_only_inside_the_data_blocks(hostile_canvas
 def _around(text: str, mark: str) -> str:
     at = text.index(mark)
     return text[max(0, at - 80) : at + 80]
+
+
+# --- Markdown exports ----------------------------------------------------------------------------
+
+PAYLOADS = (
+    "<img src=x onerror=alert(1)>[点我领券](javascript:alert(1))",
+    "<script>alert(1)</script>",
+    "[券](javascript:x)",
+    "<a href=x>",
+    "\\[x](javascript:y)",
+    "<javascript:x>",
+)
+UNESCAPED_BRACKET = re.compile(r"(?<!\\)(?:\\\\)*[\[\]]")
+
+
+def poisoned(package: WeekPackage) -> WeekPackage:
+    """The package with every string that still validates replaced by HTML and link payloads."""
+    data = package.model_dump(mode="json")
+    strings = _string_leaves(data, ())
+    for path in strings:
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        original = parent[path[-1]]
+        for payload in PAYLOADS:
+            parent[path[-1]] = payload
+            try:
+                WeekPackage.model_validate(data)
+            except (ValueError, KeyError):  # KeyError: an unknown product id (content/items.py)
+                continue
+            break
+        else:
+            parent[path[-1]] = original
+    return WeekPackage.model_validate(data)
+
+
+def _string_leaves(node: Any, path: tuple) -> list[tuple]:
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in _string_leaves(v, (*path, k))]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in _string_leaves(v, (*path, i))]
+    return [path] if isinstance(node, str) else []
+
+
+def assert_inert(text: str) -> None:
+    assert "<" not in text.replace("<br>", ""), text[text.replace("<br>", "").index("<") :][:80]
+    found = UNESCAPED_BRACKET.search(text)
+    assert found is None, text[max(0, found.start() - 40) : found.end() + 40]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text or "&lt;script&gt;" in text
+
+
+@pytest.fixture(scope="module")
+def hostile_week() -> WeekPackage:
+    package = poisoned(make_week(load_canvas(EXAMPLE)))
+    assert package.calendar.posts[0].body in PAYLOADS  # the payloads got in
+    assert package.group_kit.welcome in PAYLOADS and package.launch.messages[0].words in PAYLOADS
+    return package
+
+
+def test_the_package_markdown_escapes_html_and_neutralises_links(hostile_week):
+    text = package_markdown(hostile_week)
+    assert_inert(text)
+    assert "\\[点我领券\\](javascript:alert(1))" in text  # shown, not linked
+
+
+@pytest.mark.parametrize("name", ["livestream.md", "group_kit.md", "launch.md"])
+def test_the_exported_markdown_files_escape_html_and_neutralise_links(hostile_week, tmp_path, name):
+    store = open_store(load_settings(env={}, cc_data_dir=tmp_path / "data"))
+    try:
+        campaign = store.save_package(hostile_week, user=User("小王", "operator"))
+        files = bundle_files(store.package(campaign, approved_only=False), approved_only=False)
+    finally:
+        store.close()
+    assert_inert(files[name].decode())
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("<b>粗</b>", "&lt;b&gt;粗&lt;/b&gt;"),
+        ("[点我](javascript:alert(1))", "\\[点我\\](javascript:alert(1))"),
+        ("\\[x](y)", "\\\\\\[x\\](y)"),
+        ("满 99 & 包邮", "满 99 &amp; 包邮"),
+        ("【待填：已售件数】", "【待填：已售件数】"),
+    ],
+)
+def test_markdown_text_is_literal(text, shown):
+    assert md(text) == shown

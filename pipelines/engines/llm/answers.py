@@ -131,6 +131,7 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
         data.update(task.post.model_dump(mode="json", include=_POST_KEPT))
     elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
         data["post_id"] = task.post.id
+        data["product_id"] = task.post.product_id
     elif task.kind is TaskKind.LIVESTREAM:
         data["start_time"] = canvas.burst.livestream_time
     elif task.kind is TaskKind.LAUNCH:
