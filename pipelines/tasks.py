@@ -147,6 +147,7 @@ class _Runner:
         skipped: bool = False,
         error: Exception | None = None,
     ) -> _Failed:
+        message = redact(message)  # failures are written into packages: nothing key-shaped
         self.failures.append(
             TaskFailure(
                 task_id=task.item_id, kind=task.kind.value, message=message, skipped=skipped

@@ -244,6 +244,18 @@ def test_a_retry_after_longer_than_we_wait_is_reported_as_not_retried(monkeypatc
     assert len(server.requests) == 1
 
 
+def test_a_week_asked_to_wait_an_hour_says_so_in_its_failures(
+    monkeypatch, server, answers, tmp_path
+):
+    monkeypatch.setenv("CC_MAX_RETRIES", "2")
+    server.responder = all_but(answers, "group-kit", Reply.fault(429, "later", retry_after="3600"))
+    assert week(tmp_path / "out") == 1
+
+    (failure,) = json.loads((tmp_path / "out" / "package.json").read_text("utf-8"))["failures"]
+    assert "等待 3600 秒" in failure["message"] and "没有重试" in failure["message"]
+    assert [item_id_of(r.body) for r in server.requests].count("group-kit") == 1
+
+
 def test_a_rejected_answer_is_shown_only_with_verbose_and_cut_short(
     monkeypatch, server, answers, tmp_path, capsys
 ):

@@ -86,7 +86,8 @@ def _write(package: WeekPackage, args: argparse.Namespace) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     if args.verbose:
-        logging.basicConfig(level=logging.DEBUG, format="  %(name)s：%(message)s")
+        # Our own debug lines (an internal error's traceback); the libraries' stay quiet.
+        logging.basicConfig(format="  %(name)s：%(message)s")
         logging.getLogger("pipelines").setLevel(logging.DEBUG)
     settings = load_settings(cc_engine=args.engine, cc_seed=args.seed)
     canvas = load_canvas(args.canvas)

@@ -27,12 +27,10 @@ from pipelines.engines.llm.completion import Completion, read_completion
 from pipelines.errors import GenerationFailed
 from pipelines.prompting import reask_message, render, task_messages
 from pipelines.settings import Settings
-from pipelines.textsafe import excerpt
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # answers per task: the first plus two reasks
-ANSWER_SHOWN = 300  # characters of a failed answer shown with --verbose
 _CUT_OFF = "回答超出了长度上限，被截断了：请把文案写得更精炼，输出完整的 JSON。"
 
 
@@ -85,13 +83,8 @@ class LLMEngine:
                         raise state.reject(problem) from None
                     state.review(task, output)
         except RetryError:
-            # The answer is the model's text, not ours: only at debug level (`--verbose`), cut short.
-            log.debug(
-                "task %s failed after %d answers; last answer: %r",
-                task.item_id,
-                state.count,
-                excerpt(state.last_answer, ANSWER_SHOWN),
-            )
+            # The answer itself travels on the exception; `week --verbose` shows it, cut short.
+            log.debug("task %s failed after %d answers", task.item_id, state.count)
             raise GenerationFailed(
                 f"模型连续 {state.count} 次回答都不合格（{task.item_id}）：{state.last_problem}",
                 attempts=state.count,
