@@ -13,6 +13,7 @@ from pipelines.auth import User, local_user
 from pipelines.errors import StoreError
 from pipelines.settings import load_settings
 from pipelines.store import Store, VersionConflict, open_store
+from pipelines.store.models import Decisions
 from pipelines.store.repo import Store as StoreClass
 from pipelines.store.schema import SCHEMA_VERSION, item_versions, items, schema_version
 from pipelines.store.texts import diff_versions, field_label, with_texts
@@ -23,8 +24,8 @@ OTHER_REVIEWER = User("老李", "reviewer")
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    opened = open_store(load_settings(env={}, cc_data_dir=tmp_path / "data"))
+def store(database_url) -> Store:
+    opened = open_store(load_settings(env={}, cc_database_url=database_url))
     yield opened
     opened.close()
 
@@ -124,9 +125,79 @@ def test_saving_a_new_week_into_a_campaign_versions_items_and_withdraws_dropped_
     smaller.canvas = canvas.model_copy(update={"name": "邻里鲜第二版"})
     assert store.save_package(smaller, user=OPERATOR, campaign_id=campaign) == campaign
     assert store.campaign(campaign).canvas_version == 2
-    assert store.item(key(campaign, "group-kit")).version == 2
+    assert store.item(key(campaign, "group-kit")).version == 1  # same text: nothing to review
     assert store.item(key(campaign, "launch")).state == "withdrawn"
     assert "launch" not in {s.item_id for s in store.items(campaign)}
+
+
+def _rewritten(week, canvas, body, name="邻里鲜第二版"):
+    """The week regenerated from a changed canvas, with every post's body rewritten."""
+    posts = [p.model_copy(update={"body": f"{body}（{p.id}）"}) for p in week.calendar.posts]
+    new = week.model_copy(update={"calendar": week.calendar.model_copy(update={"posts": posts})})
+    new.canvas = canvas.model_copy(update={"name": name})
+    return new
+
+
+def test_regenerating_a_reviewed_week_keeps_approvals_and_edits_unless_replacing(
+    store, week, campaign, canvas
+):
+    approved = in_review(store, campaign, "post-d1-01")
+    store.approve(approved, user=REVIEWER)
+    edited = key(campaign, "post-d1-02")
+    mine = with_texts(store.item(edited).item, {"body": "我手改的文案"})
+    store.edit_item(edited, mine, user=OPERATOR, expected_version=1)
+    submitted = in_review(store, campaign, "post-d2-01")
+    assert store.decisions(campaign) == Decisions(approved=1, edited=1)
+
+    store.save_package(_rewritten(week, canvas, "重写"), user=OPERATOR, campaign_id=campaign)
+    assert store.item(approved).state == "approved" and store.item(approved).version == 1
+    assert store.item(edited).item.body == "我手改的文案"
+    assert store.item(submitted).state == "draft" and store.item(submitted).version == 2
+    assert store.week(campaign).item("post-d1-02").body == "我手改的文案"
+
+    store.save_package(
+        _rewritten(week, canvas, "再写", name="邻里鲜第三版"),
+        user=OPERATOR, campaign_id=campaign, replace_decided=True,
+    )  # fmt: skip
+    assert store.item(approved).state == "draft"
+    assert store.item(edited).item.body.startswith("再写")
+    assert [v.item.body for v in store.history(edited)][1] == "我手改的文案"  # still in history
+    assert store.decisions(campaign) == Decisions(approved=0, edited=0)
+
+
+def test_saving_the_same_canvas_again_reopens_its_campaign(store, week, campaign):
+    assert store.save_package(week, user=OPERATOR) == campaign
+    assert len(store.campaigns()) == 1
+
+
+def test_a_campaign_cannot_take_the_canvas_of_another(store, week, campaign, canvas):
+    other = week.model_copy(deep=True)
+    other.canvas = canvas.model_copy(update={"name": "另一场"})
+    second = store.save_package(other, user=OPERATOR)
+    with pytest.raises(StoreError, match="完全相同"):
+        store.save_package(week, user=OPERATOR, campaign_id=second)
+
+
+def test_an_edit_that_breaks_a_week_wide_rule_is_refused_and_nothing_vanishes(store, campaign):
+    first, second = key(campaign, "post-d1-01"), key(campaign, "post-d1-02")
+    store.edit_item(first, with_texts(store.item(first).item, {"body": "有效的修改"}),
+                    user=OPERATOR, expected_version=1)  # fmt: skip
+    taken = store.item(first).item.title
+    with pytest.raises(StoreError, match="冲突"):
+        store.edit_item(second, with_texts(store.item(second).item, {"title": taken}),
+                        user=OPERATOR, expected_version=1)  # fmt: skip
+    assert store.item(second).version == 1
+    assert store.week(campaign).item("post-d1-01").body == "有效的修改"
+
+
+def test_restore_brings_back_an_earlier_version_as_the_next_one(store, campaign):
+    item_key = key(campaign, "post-d1-01")
+    original = store.item(item_key).item.body
+    store.edit_item(item_key, with_texts(store.item(item_key).item, {"body": "改坏了"}),
+                    user=OPERATOR, expected_version=1)  # fmt: skip
+    restored = store.restore(item_key, 1, user=OPERATOR, expected_version=2)
+    assert (restored.version, restored.item.body) == (3, original)
+    assert [v.source for v in store.history(item_key)] == ["generated", "edited", "restored"]
 
 
 # --- versions and conflicts -------------------------------------------------------------------

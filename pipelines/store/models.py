@@ -27,7 +27,12 @@ STATE_LABELS: dict[str, str] = {
     "withdrawn": "已撤下",
 }
 Source = Literal["generated", "edited", "regenerated"]
-SOURCE_LABELS: dict[str, str] = {"generated": "生成", "edited": "编辑", "regenerated": "重新生成"}
+SOURCE_LABELS: dict[str, str] = {
+    "generated": "生成",
+    "edited": "编辑",
+    "regenerated": "重新生成",
+    "restored": "恢复旧版",
+}
 
 # kind → content model; the kind names follow TaskKind.
 KINDS: dict[str, type[Item]] = {
@@ -114,6 +119,22 @@ class AuditEntry:
     item_id: str | None
     version: int | None
     detail: str
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """A campaign's human decisions that a full regeneration would replace."""
+
+    approved: int
+    edited: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.approved or self.edited)
+
+
+# Version sources written by a person (regenerating the week keeps these unless told otherwise).
+MANUAL = frozenset({"edited", "restored"})
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,11 @@ from pipelines.store.schema import (
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Every datetime leaves the store in UTC (the app shows it in the user's zone)."""
+    if value is None:
+        return None
     # SQLite hands datetimes back without their zone; they were written in UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class StoreReads:
@@ -88,19 +89,33 @@ class StoreReads:
     def generated_package(self, campaign_id: str) -> WeekPackage:
         """The latest week as generated (before any edit)."""
         with self.engine.connect() as conn:
-            raw = conn.execute(
-                select(packages.c.package_json)
-                .where(packages.c.campaign_id == campaign_id)
-                .order_by(packages.c.id.desc())
-            ).scalar()
+            return self._generated(conn, campaign_id)
+
+    def _generated(self, conn: Connection, campaign_id: str) -> WeekPackage:
+        raw = conn.execute(
+            select(packages.c.package_json)
+            .where(packages.c.campaign_id == campaign_id)
+            .order_by(packages.c.id.desc())
+        ).scalar()
         if raw is None:
             raise StoreError(f"找不到活动「{campaign_id}」")
         return WeekPackage.model_validate_json(raw)
 
     def week(self, campaign_id: str) -> WeekPackage:
-        """The latest generated week with every item at its current version (for regenerating)."""
-        generated = self.generated_package(campaign_id)
-        current = {s.item_id: s.item for s in self.items(campaign_id)}
+        """The latest generated week with every item at its current version.
+
+        Writes check the week-wide rules, so the current versions always form a valid week.
+        """
+        with self.engine.connect() as conn:
+            try:
+                return self._current_week(conn, campaign_id)
+            except ValidationError as exc:  # only a database written by an older release
+                problems = "；".join(str(e["msg"]) for e in exc.errors())
+                raise StoreError(f"活动「{campaign_id}」的当前内容不成立：{problems}") from None
+
+    def _current_week(self, conn: Connection, campaign_id: str) -> WeekPackage:
+        generated = self._generated(conn, campaign_id)
+        current = {s.item_id: s.item for s in self._items(conn, campaign_id)}
         data = generated.model_dump(mode="json")
         for name in ("selling_points", "posters"):
             data[name] = [_current(entry, current) for entry in data[name]]
@@ -109,12 +124,7 @@ class StoreReads:
         for name in ("livestream", "group_kit", "launch"):
             if data[name] is not None:
                 data[name] = _current(data[name], current)
-        try:
-            return WeekPackage.model_validate(data)
-        except ValidationError:
-            # Edits are checked one by one; if together they break a week-wide rule (e.g. two
-            # posts now share a title), the generated week is still a valid context.
-            return generated
+        return WeekPackage.model_validate(data)
 
     def items(
         self,
@@ -126,12 +136,7 @@ class StoreReads:
         channel: str | None = None,
     ) -> list[StoredItem]:
         """Latest versions with their review state, in reading order (withdrawn ones only on ask)."""
-        query = select(items, item_versions.c.body_json, item_versions.c.poster_png.is_not(None))
-        query = query.join(
-            item_versions,
-            (item_versions.c.item_key == items.c.key)
-            & (item_versions.c.version == items.c.version),
-        ).where(items.c.campaign_id == campaign_id)
+        query = _current_items().where(items.c.campaign_id == campaign_id)
         query = query.where(items.c.state == state if state else items.c.state != "withdrawn")
         if kind:
             query = query.where(items.c.kind == kind)
@@ -140,7 +145,14 @@ class StoreReads:
         if channel:
             query = query.where(items.c.channel == channel)
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(items.c.position)).all()
+            return self._items(conn, campaign_id, query)
+
+    def _items(self, conn: Connection, campaign_id: str, query: Any = None) -> list[StoredItem]:
+        if query is None:
+            query = _current_items().where(
+                items.c.campaign_id == campaign_id, items.c.state != "withdrawn"
+            )
+        rows = conn.execute(query.order_by(items.c.position)).all()
         return [_stored_item(row) for row in rows]
 
     def item(self, item_key: str) -> StoredItem:
@@ -148,15 +160,7 @@ class StoreReads:
             return self._stored(conn, item_key)
 
     def _stored(self, conn: Connection, item_key: str) -> StoredItem:
-        row = conn.execute(
-            select(items, item_versions.c.body_json, item_versions.c.poster_png.is_not(None))
-            .join(
-                item_versions,
-                (item_versions.c.item_key == items.c.key)
-                & (item_versions.c.version == items.c.version),
-            )
-            .where(items.c.key == item_key)
-        ).first()
+        row = conn.execute(_current_items().where(items.c.key == item_key)).first()
         if row is None:
             raise StoreError(f"找不到条目「{item_key}」")
         return _stored_item(row)
@@ -235,8 +239,10 @@ class StoreReads:
             for r in rows
         ]
 
-    def _campaign_row(self, conn: Connection, campaign_id: str) -> Any:
-        row = conn.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+    def _campaign_row(self, conn: Connection, campaign_id: str, *, lock: bool = False) -> Any:
+        """The campaign's row; `lock` holds it (FOR UPDATE) so writers of one campaign queue."""
+        query = select(campaigns).where(campaigns.c.id == campaign_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise StoreError(
                 f"找不到活动「{campaign_id}」，可用 campaign-canvas campaigns 查看编号"
@@ -253,6 +259,14 @@ class StoreReads:
             created_by=row.created_by,
             counts=counts or dict.fromkeys(STATES, 0),
         )
+
+
+def _current_items() -> Any:
+    """Items joined with their current version (body and whether a poster is kept)."""
+    return select(items, item_versions.c.body_json, item_versions.c.poster_png.is_not(None)).join(
+        item_versions,
+        (item_versions.c.item_key == items.c.key) & (item_versions.c.version == items.c.version),
+    )
 
 
 def _current(entry: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The repository: every read and write of campaigns, items, versions, reviews and the audit log.
 
-Every write runs in one transaction (`engine.begin()`), so a failure leaves nothing half-written.
+Every write runs in one transaction (`self.writer.begin()`), so a failure leaves nothing half-written.
 Edits carry the version they started from; a stale one is refused with the newer text.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, create_engine, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from pipelines.auth import User, require
 from pipelines.canvas import Canvas, describe_validation_error
@@ -22,7 +23,9 @@ from pipelines.content import Item, WeekPackage
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
 from pipelines.store.models import (
+    MANUAL,
     STATE_LABELS,
+    Decisions,
     StoredItem,
     kind_of,
 )
@@ -45,6 +48,7 @@ from pipelines.store.schema import (
     items,
     migrate,
     packages,
+    writing,
 )
 from pipelines.store.texts import item_lines
 
@@ -60,10 +64,14 @@ class VersionConflict(StoreError):
 def open_store(settings: Settings) -> Store:
     """Open (and create or migrate) the database named by the settings."""
     url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if url.get_backend_name() == "sqlite":
+    # Pre-ping: a connection the server dropped (a restart) is replaced, not handed out.
+    # PostgreSQL sessions run in UTC so timestamps never come back in another zone.
+    connect_args = {"options": "-c timezone=UTC"} if backend == "postgresql" else {}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if backend == "sqlite":
         configure_sqlite(engine)
     migrate(engine)
     return Store(engine)
@@ -74,6 +82,7 @@ class Store(StoreReads):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.writer = writing(engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,72 +96,114 @@ class Store(StoreReads):
         user: User,
         campaign_id: str | None = None,
         posters: Mapping[str, bytes] | None = None,
+        replace_decided: bool = False,
     ) -> str:
         """Store a generated week; returns the campaign id.
 
-        A new campaign unless `campaign_id` is given: then the canvas becomes its next version,
-        existing items get a new "generated" version (back to draft) and items the new week
-        no longer has are withdrawn. `posters` maps poster item ids to rendered PNG bytes.
+        Without `campaign_id` this is the campaign of this canvas: a new one, or — when a
+        campaign already holds exactly this canvas — that one, unchanged (saving twice is
+        idempotent). With `campaign_id` the canvas becomes its next version: items whose text
+        is unchanged keep their state, approved and hand-edited items are kept unless
+        `replace_decided`, every other item gets a new "generated" version (back to draft), and
+        items the new week no longer has are withdrawn. Nothing is deleted: history keeps every
+        version. `posters` maps poster item ids to rendered PNG bytes.
         """
         require(user, "generate")
         now, digest = utc_now(), canvas_hash(package.canvas)
         # Serialise before the transaction: other writers wait only for the inserts themselves.
         canvas_json, package_json = package.canvas.model_dump_json(), package.model_dump_json()
         prepared = prepared_items(package)
-        with self.engine.begin() as conn:
-            if campaign_id is None:
-                campaign_id, version = uuid.uuid4().hex[:12], 1
+        try:
+            with self.writer.begin() as conn:
+                if campaign_id is None:
+                    existing = self._campaign_of(conn, digest)
+                    if existing is not None:
+                        return existing
+                    campaign_id, version = uuid.uuid4().hex[:12], 1
+                    conn.execute(
+                        campaigns.insert().values(
+                            id=campaign_id,
+                            name=package.canvas.name,
+                            canvas_hash=digest,
+                            canvas_version=1,
+                            created_at=now,
+                            created_by=user.name,
+                        )
+                    )
+                else:
+                    row = self._campaign_row(conn, campaign_id, lock=True)
+                    twin = self._campaign_of(conn, digest)
+                    if twin not in (None, campaign_id):
+                        raise StoreError(
+                            f"这份画布和活动「{twin}」的完全相同；请直接打开那个活动，"
+                            "或改动画布（如活动名称、日期）后再生成"
+                        )
+                    version = row.canvas_version + 1
+                    conn.execute(
+                        update(campaigns)
+                        .where(campaigns.c.id == campaign_id)
+                        .values(
+                            name=package.canvas.name, canvas_hash=digest, canvas_version=version
+                        )
+                    )
                 conn.execute(
-                    campaigns.insert().values(
-                        id=campaign_id,
-                        name=package.canvas.name,
+                    canvas_versions.insert().values(
+                        campaign_id=campaign_id,
+                        version=version,
                         canvas_hash=digest,
-                        canvas_version=1,
+                        canvas_json=canvas_json,
                         created_at=now,
                         created_by=user.name,
                     )
                 )
-            else:
-                version = self._campaign_row(conn, campaign_id).canvas_version + 1
                 conn.execute(
-                    update(campaigns)
-                    .where(campaigns.c.id == campaign_id)
-                    .values(name=package.canvas.name, canvas_hash=digest, canvas_version=version)
+                    packages.insert().values(
+                        campaign_id=campaign_id,
+                        canvas_version=version,
+                        engine=package.engine,
+                        generated_at=package.generated_at,
+                        package_json=package_json,
+                        created_at=now,
+                        created_by=user.name,
+                    )
                 )
-            conn.execute(
-                canvas_versions.insert().values(
-                    campaign_id=campaign_id,
-                    version=version,
-                    canvas_hash=digest,
-                    canvas_json=canvas_json,
-                    created_at=now,
-                    created_by=user.name,
+                kept = self._write_generated(
+                    conn, campaign_id, prepared, posters or {}, user, now, replace_decided
                 )
-            )
-            conn.execute(
-                packages.insert().values(
-                    campaign_id=campaign_id,
-                    canvas_version=version,
-                    engine=package.engine,
-                    generated_at=package.generated_at,
-                    package_json=package_json,
-                    created_at=now,
-                    created_by=user.name,
-                )
-            )
-            seen = self._write_generated(conn, campaign_id, prepared, posters or {}, user, now)
-            stale = conn.execute(
-                select(items.c.key).where(
-                    items.c.campaign_id == campaign_id,
-                    items.c.item_id.not_in(seen),
-                    items.c.state != "withdrawn",
-                )
-            ).scalars()
-            for key in list(stale):
-                conn.execute(update(items).where(items.c.key == key).values(state="withdrawn"))
-                self._log(conn, campaign_id, key, "withdraw", user, None, "新一版生成里没有此条目")
-            self._log(conn, campaign_id, None, "generate", user, version, package.engine)
+                self._withdraw_missing(conn, campaign_id, {e.item_id for e in prepared}, user)
+                detail = package.engine + (f"；保留 {kept} 条已通过或手改的条目" if kept else "")
+                self._log(conn, campaign_id, None, "generate", user, version, detail)
+                if kept:
+                    self._check_week(conn, campaign_id)
+        except IntegrityError:
+            # Another process stored this canvas first (the unique hash decided): that campaign.
+            found = self.find_campaign(digest)
+            if found is None:
+                raise
+            return found
         return campaign_id
+
+    def decisions(self, campaign_id: str) -> Decisions:
+        """What regenerating the week with `replace_decided` would replace (for the dialog)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(items.c.state, item_versions.c.source)
+                .join(
+                    item_versions,
+                    (item_versions.c.item_key == items.c.key)
+                    & (item_versions.c.version == items.c.version),
+                )
+                .where(items.c.campaign_id == campaign_id, items.c.state != "withdrawn")
+            ).all()
+        return Decisions(
+            approved=sum(state == "approved" for state, _ in rows),
+            edited=sum(state != "approved" and source in MANUAL for state, source in rows),
+        )
+
+    def _campaign_of(self, conn: Connection, digest: str) -> str | None:
+        return conn.execute(
+            select(campaigns.c.id).where(campaigns.c.canvas_hash == digest)
+        ).scalar()
 
     def _write_generated(
         self,
@@ -162,22 +213,47 @@ class Store(StoreReads):
         posters: Mapping[str, bytes],
         user: User,
         now: dt.datetime,
-    ) -> set[str]:
-        """Every item of the week as its next "generated" version, back to draft (bulk inserts)."""
-        existing = dict(
-            conn.execute(
-                select(items.c.item_id, items.c.version).where(items.c.campaign_id == campaign_id)
-            ).all()
-        )
-        new_rows, versions = [], []
+        replace_decided: bool,
+    ) -> int:
+        """Every item of the week as its next "generated" version, back to draft (bulk inserts),
+        except unchanged and (unless `replace_decided`) decided ones; returns how many were kept
+        because they were decided. The item rows are locked first, so an edit saved meanwhile
+        is either seen here or refused there as a version conflict."""
+        current = {
+            row.item_id: row
+            for row in conn.execute(
+                select(
+                    items.c.item_id,
+                    items.c.version,
+                    items.c.state,
+                    item_versions.c.body_json,
+                    item_versions.c.source,
+                )
+                .join(
+                    item_versions,
+                    (item_versions.c.item_key == items.c.key)
+                    & (item_versions.c.version == items.c.version),
+                )
+                .where(items.c.campaign_id == campaign_id)
+                .with_for_update(of=items)
+            )
+        }
+        new_rows, versions, kept = [], [], 0
         for position, entry in enumerate(prepared):
             key = f"{campaign_id}/{entry.item_id}"
-            version = existing.get(entry.item_id, 0) + 1
+            row = current.get(entry.item_id)
+            placing = dict(position=position, day=entry.day, channel=entry.channel)
+            if row is not None and row.state != "withdrawn":
+                unchanged = row.body_json == entry.body
+                decided = row.state == "approved" or row.source in MANUAL
+                if unchanged or (decided and not replace_decided):
+                    kept += not unchanged
+                    conn.execute(update(items).where(items.c.key == key).values(**placing))
+                    continue
+            version = (row.version if row is not None else 0) + 1
             values = dict(
                 kind=entry.kind,
-                position=position,
-                day=entry.day,
-                channel=entry.channel,
+                **placing,
                 state="draft",
                 version=version,
                 has_errors=entry.has_errors,
@@ -187,7 +263,7 @@ class Store(StoreReads):
                 approved_by=None,
                 approved_at=None,
             )
-            if entry.item_id in existing:
+            if row is not None:
                 conn.execute(update(items).where(items.c.key == key).values(**values))
             else:
                 new_rows.append(
@@ -197,8 +273,33 @@ class Store(StoreReads):
             versions.append(version_row(key, version, "generated", entry.body, png, user, now))
         if new_rows:
             conn.execute(items.insert(), new_rows)
-        self._insert_versions(conn, versions)
-        return {entry.item_id for entry in prepared}
+        if versions:
+            self._insert_versions(conn, versions)
+        return kept
+
+    def _withdraw_missing(
+        self, conn: Connection, campaign_id: str, seen: set[str], user: User
+    ) -> None:
+        stale = conn.execute(
+            select(items.c.key).where(
+                items.c.campaign_id == campaign_id,
+                items.c.item_id.not_in(seen),
+                items.c.state != "withdrawn",
+            )
+        ).scalars()
+        for key in list(stale):
+            conn.execute(update(items).where(items.c.key == key).values(state="withdrawn"))
+            self._log(conn, campaign_id, key, "withdraw", user, None, "新一版生成里没有此条目")
+
+    def _check_week(self, conn: Connection, campaign_id: str) -> None:
+        """The current versions must still form a valid week (week-wide rules)."""
+        try:
+            self._current_week(conn, campaign_id)
+        except ValidationError as exc:
+            problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise StoreError(
+                f"保留的条目和新生成的内容放在一起不成立（{problems}）；请选择替换后再生成"
+            ) from None
 
     def _insert_versions(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(item_versions.insert(), rows)
@@ -217,10 +318,12 @@ class Store(StoreReads):
     ) -> StoredItem:
         """Save `item` as the next version, if nobody saved another one since `expected_version`.
 
-        The item is validated against the campaign's canvas and re-scanned for compliance.
-        Editing an approved item sends it back to review; the approved text stays in history.
+        The item is validated against the campaign's canvas and re-scanned for compliance, and
+        the week with it in place must still hold its week-wide rules (checked in the same
+        transaction, so two edits cannot together break them). Editing an approved item sends
+        it back to review; the approved text stays in history.
         """
-        require(user, "edit" if source == "edited" else "generate")
+        require(user, "edit" if source in MANUAL else "generate")
         current = self.item(item_key)
         if current.item_id != item.id or current.kind != kind_of(item):
             raise StoreError(f"条目「{current.item_id}」不能换成别的条目（{item.id}）")
@@ -230,7 +333,7 @@ class Store(StoreReads):
         now = utc_now()
         state = {"approved": "in_review", "rejected": "draft"}.get(current.state, current.state)
         body = checked.model_dump_json()
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             result = conn.execute(
                 update(items)
                 .where(items.c.key == item_key, items.c.version == expected_version)
@@ -252,7 +355,28 @@ class Store(StoreReads):
                 [version_row(item_key, expected_version + 1, source, body, poster_png, user, now)],
             )
             self._log(conn, current.campaign_id, item_key, source, user, expected_version + 1, "")
+            self._check_edit(conn, current.campaign_id)
         return self.item(item_key)
+
+    def restore(
+        self, item_key: str, version: int, *, user: User, expected_version: int
+    ) -> StoredItem:
+        """Undo: an earlier version's content becomes the next version (history keeps all)."""
+        old = next((v for v in self.history(item_key) if v.version == version), None)
+        if old is None:
+            raise StoreError(f"条目「{item_key}」没有第 {version} 版")
+        png = self.poster_png(item_key, version)
+        return self.edit_item(
+            item_key, old.item, user=user, expected_version=expected_version,
+            source="restored", poster_png=png,
+        )  # fmt: skip
+
+    def _check_edit(self, conn: Connection, campaign_id: str) -> None:
+        try:
+            self._current_week(conn, campaign_id)
+        except ValidationError as exc:
+            problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            raise StoreError(f"修改未保存，和本周其他内容冲突：{problems}") from None
 
     def _validated(self, item: Item, canvas: Canvas) -> Item:
         model = type(item)
@@ -341,7 +465,7 @@ class Store(StoreReads):
     ) -> StoredItem:
         """Move one item between review states; `comment` also keeps `detail` as a comment."""
         now = utc_now()
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             current = self._stored(conn, item_key)
             if current.state not in allowed:
                 wanted = "、".join(STATE_LABELS[s] for s in sorted(allowed))
@@ -367,7 +491,7 @@ class Store(StoreReads):
         body = body.strip()
         if not body:
             raise StoreError("评论不能为空")
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             current = self._stored(conn, item_key)
             self._insert_comment(conn, item_key, current.version, user, body, utc_now())
             self._log(conn, current.campaign_id, item_key, "comment", user, current.version, body)
@@ -383,7 +507,7 @@ class Store(StoreReads):
 
     def attach_poster(self, item_key: str, version: int, png: bytes) -> None:
         """Keep the rendered poster of one version (rendering is not a content change)."""
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             conn.execute(
                 update(item_versions)
                 .where(item_versions.c.item_key == item_key, item_versions.c.version == version)

@@ -20,9 +20,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
     inspect,
     select,
+    text,
+    update,
 )
+
+from pipelines.errors import StoreError
 
 metadata = MetaData()
 
@@ -153,8 +158,33 @@ def _v2(conn: Connection) -> None:
     users.create(conn)
 
 
+def _v3(conn: Connection) -> None:
+    """One campaign per canvas: duplicates from before keep their data under a marked hash."""
+    dupes = (
+        select(campaigns.c.canvas_hash)
+        .group_by(campaigns.c.canvas_hash)
+        .having(func.count() > 1)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(campaigns.c.id, campaigns.c.canvas_hash)
+        .where(campaigns.c.canvas_hash.in_(dupes))
+        .order_by(campaigns.c.canvas_hash, campaigns.c.created_at, campaigns.c.id)
+    ).all()
+    first_of: set[str] = set()
+    for campaign_id, digest in rows:
+        if digest in first_of:  # the oldest keeps the hash; a later twin can be reopened by id
+            marked = f"dup-{campaign_id}"
+            conn.execute(
+                update(campaigns).where(campaigns.c.id == campaign_id).values(canvas_hash=marked)
+            )
+        first_of.add(digest)
+    # Plain DDL: an Index object would attach itself to the table and reach _v1's create_all.
+    conn.execute(text("CREATE UNIQUE INDEX ux_campaigns_canvas_hash ON campaigns (canvas_hash)"))
+
+
 # Numbered, append-only. A new column or table is a new function here, never an edit above.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -165,25 +195,54 @@ def schema_version(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
+# Any constant shared by every process that migrates this database.
+_MIGRATION_LOCK = 0x63635F6D  # "cc_m"
+
+
 def migrate(engine: Engine) -> int:
-    """Bring the database up to SCHEMA_VERSION (one transaction per step); returns the version."""
-    with engine.begin() as conn:
-        current = schema_version(conn)
-    for number in range(current + 1, SCHEMA_VERSION + 1):
-        with engine.begin() as conn:
+    """Bring the database up to SCHEMA_VERSION in one transaction, under a lock so that several
+    processes opening a new database at once migrate it exactly once; returns the version."""
+    with engine.connect() as conn:
+        if schema_version(conn) == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+    with writing(engine).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        current = schema_version(conn)  # read again under the lock: another process may be done
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"数据库的结构版本是 {current}，比这个程序认识的 {SCHEMA_VERSION} 新；请先升级程序"
+            )
+        for number in range(current + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[number - 1](conn)
+        if current != SCHEMA_VERSION:
             conn.execute(meta.delete().where(meta.c.key == "schema_version"))
-            conn.execute(meta.insert().values(key="schema_version", value=str(number)))
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
     return SCHEMA_VERSION
 
 
+def writing(engine: Engine) -> Engine:
+    """The engine for transactions that read in order to write: on SQLite they take the write
+    lock at BEGIN (so two writers queue instead of one failing), on PostgreSQL rows are locked
+    with SELECT … FOR UPDATE where it matters."""
+    return engine.execution_options(cc_write=True)
+
+
 def configure_sqlite(engine: Engine) -> None:
-    """WAL for readers alongside a writer, foreign keys on, and waiting instead of failing."""
+    """WAL for readers alongside a writer, foreign keys on, waiting instead of failing, and real
+    transactions: the driver's own implicit BEGIN is turned off (it leaves DDL outside any
+    transaction) and each transaction begins itself — IMMEDIATE when it is going to write."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("cc_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -19,16 +19,12 @@ TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Each test gets its own data dir and cwd (so no real secrets file is read or written),
-    and Streamlit's caches start empty (st.cache_resource outlives AppTest instances)."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CC_ENGINE", "CC_MODEL", "CC_PROVIDER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CC_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
+def fresh_caches(sandbox: Path) -> Iterator[Path]:
+    """Streamlit's caches start empty (st.cache_resource outlives AppTest instances); the data
+    dir, working folder and settings are the root conftest's sandbox."""
     st.cache_resource.clear()
     st.cache_data.clear()
-    yield tmp_path
+    yield sandbox
     st.cache_resource.clear()
     st.cache_data.clear()
 

@@ -33,8 +33,8 @@ def test_without_a_users_file_the_app_runs_in_local_single_user_mode(app) -> Non
 
 
 @pytest.fixture
-def users(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> UserDirectory:
-    path = isolated / "users.toml"
+def users(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> UserDirectory:
+    path = sandbox / "users.toml"
     monkeypatch.setenv("CC_USERS_FILE", str(path))
     directory = UserDirectory(path)
     directory.add("xiaolan", "reviewer", "correct horse")

@@ -17,7 +17,7 @@ REVIEWER = User("小蓝", "reviewer")
 
 
 @pytest.fixture
-def store(isolated):
+def store(sandbox):
     opened = open_store(load_settings())
     yield opened
     opened.close()

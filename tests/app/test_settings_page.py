@@ -28,7 +28,7 @@ def test_the_settings_page_renders_with_the_template_engine_by_default(app, text
     assert "API Key：未设置" in texts(at)
 
 
-def test_an_applied_key_is_used_but_never_shown_back(app, texts, isolated: Path) -> None:
+def test_an_applied_key_is_used_but_never_shown_back(app, texts, sandbox: Path) -> None:
     at = app(SETTINGS)
     fill(at)
     assert not at.exception
@@ -36,15 +36,15 @@ def test_an_applied_key_is_used_but_never_shown_back(app, texts, isolated: Path)
     assert KEY not in texts(at)
     assert next(t for t in at.text_input if t.label == "API Key").value == ""
     assert "已设置（不显示）" in texts(at)
-    assert not (isolated / ".streamlit" / "secrets.toml").exists()
+    assert not (sandbox / ".streamlit" / "secrets.toml").exists()
 
 
 def test_the_key_is_written_only_to_the_users_own_secrets_file_when_asked(
-    app, texts, isolated: Path
+    app, texts, sandbox: Path
 ) -> None:
     at = app(SETTINGS)
     fill(at, remember=True)
-    secrets = isolated / ".streamlit" / "secrets.toml"
+    secrets = sandbox / ".streamlit" / "secrets.toml"
     assert tomllib.loads(secrets.read_text())["OPENAI_API_KEY"] == KEY
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     assert KEY not in texts(at)
