@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT  ?= 8501
 
-.PHONY: run test bench lint format chromium
+.PHONY: run test bench lint format system
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,18 +13,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-# The browser test drives Debian's chromium; Playwright cannot download a browser here.
-# fonts-noto-cjk so that screenshots show Chinese instead of boxes.
-chromium:
-	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; } || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+# What the tests need from Debian: chromium for the browser tests (Playwright cannot download a
+# browser here), fonts-noto-cjk so screenshots show Chinese, and the PostgreSQL server that the
+# tests start themselves on a free local port (tests/services.py) and stop afterwards.
+system:
+	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ] \
+	   && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } \
+	|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk postgresql; }
 
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
-test: $(STAMP) chromium
+test: $(STAMP) system
 	$(PY) -m pytest
 
-bench: $(STAMP) chromium
+bench: $(STAMP) system
 	$(PY) -m bench
 
 lint: $(STAMP)
