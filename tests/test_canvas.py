@@ -115,3 +115,78 @@ def test_schema_describes_every_top_level_field() -> None:
     schema = canvas_schema()
     assert set(schema["properties"]) == set(Canvas.model_fields)
     assert json.dumps(schema, ensure_ascii=False)  # serialisable for editors
+
+
+HOSTILE_INPUTS = [
+    (
+        "nul in a name",
+        changed("products.0.name", "牛肉\x00卷"),
+        "商品[1].商品名称：有看不见的空字符 NUL",
+    ),
+    (
+        "bidi override",
+        changed("brand.name", "邻里\u202e鲜"),
+        "品牌.品牌/门店名称：有看不见的文字方向控制符",
+    ),
+    ("escape in a feature", changed("products.0.features.0", "\x1b[31m红"), "控制字符"),
+    ("newline in a one-liner", changed("speaker.tone", "热心\n邻居"), "不能有换行"),
+    ("lone surrogate", changed("theme.name", "冬\ud800"), "IP主题.主题名称：有无效的 Unicode 字符"),
+    ("emoji-only name", changed("products.0.name", "🥩🥩"), "商品[1].商品名称：要有文字或数字"),
+    ("speaker too long", changed("speaker.name", "鲜" * 11), "人设昵称：太长：最多 10 个字"),
+    ("NaN price", changed("products.0.price", float("nan")), "原价：应为有限的数字"),
+    ("infinite price", changed("products.0.price", "-Infinity"), "原价：应为有限的数字"),
+    ("7 whole digits", changed("products.0.price", 12345678.9), "原价：数字太大"),
+    ("huge stock", changed("products.0.stock", 10**20), "库存：不能大于"),
+    ("week in 1999", changed("week_start", "1999-12-27"), "周开始日期：1999-12-27 不在可用范围内"),
+    ("datetime as date", changed("week_start", "2026-11-30T08:00:00"), "不要带时间"),
+    (
+        "control char in image",
+        changed("products.0.image", "a\x00.png"),
+        "商品图片：有看不见的空字符",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "data", "expected"), HOSTILE_INPUTS, ids=[c[0] for c in HOSTILE_INPUTS]
+)
+def test_hostile_text_numbers_and_dates_get_a_chinese_message(case, data, expected) -> None:
+    with pytest.raises(CanvasError) as caught:
+        parse_canvas(data, source="画布")
+    assert expected in str(caught.value), str(caught.value)
+    assert "Input should" not in str(caught.value)
+
+
+def test_multiline_free_text_keeps_its_line_breaks() -> None:
+    canvas = parse_canvas(changed("theme.description", "第一段\n第二段"))
+    assert canvas.theme.description == "第一段\n第二段"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "raw"),
+    [("json", "[" * 50_000 + "]" * 50_000), ("toml", "a = " + "[" * 50_000 + "]" * 50_000)],
+)
+def test_deep_nesting_is_a_chinese_error_not_a_recursion_error(suffix: str, raw: str) -> None:
+    with pytest.raises(CanvasError, match="嵌套太深"):
+        read_canvas_text(f'{{"x": {raw}}}' if suffix == "json" else raw, suffix=suffix)
+
+
+def test_moderate_nesting_below_the_recursion_limit_is_refused_too() -> None:
+    with pytest.raises(CanvasError, match="嵌套太深"):
+        read_canvas_text('{"x": ' + "[" * 40 + "]" * 40 + "}", suffix="json")
+
+
+def test_a_folder_named_like_a_canvas_is_called_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").mkdir()
+    with pytest.raises(CanvasError, match="是文件夹，不是画布文件"):
+        load_canvas(tmp_path / "x.toml")
+
+
+CANVAS_FILES = EXAMPLES + sorted((ROOT / "tests/data/canvases").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CANVAS_FILES, ids=lambda p: p.stem)
+def test_shipped_canvases_name_their_images_by_relative_paths(path: Path) -> None:
+    canvas = load_canvas(path)
+    for value in [p.image for p in canvas.products] + [canvas.brand.logo]:
+        assert value is None or not (Path(value).is_absolute() or ".." in Path(value).parts)
