@@ -337,6 +337,7 @@ def test_the_packaged_lexicon_is_consistent() -> None:
         "诱导分享",
         "站外导流",
         "虚假紧迫",
+        "效果保证",
     }
     assert all(r.law and r.why for r in lexicon.rules)
     assert all(r.suggestion for r in lexicon.rules if r.kind != "allow")

@@ -1,4 +1,8 @@
-"""The compliance lexicon (pipelines/playbook/compliance.toml) compiled into one pattern per channel.
+"""The compliance lexicon compiled into one pattern per channel.
+
+Data: pipelines/playbook/compliance.toml (normalisation, context words, precision principles and
+the rules) and compliance_words.toml (the shared word lists: diseases, body conditions, effect
+verbs, materials…), which rule patterns name as %NAME%.
 
 Every rule's patterns come first (file order), then all literal terms as one trie-shaped
 alternation (the longest term at a position wins), then the fallback patterns. Each part is a
@@ -18,7 +22,9 @@ from pipelines.compliance import prefilter
 from pipelines.compliance.normalise import Normaliser
 from pipelines.errors import PlaybookError
 
-LEXICON_PATH = Path(__file__).resolve().parent.parent / "playbook" / "compliance.toml"
+PLAYBOOK = Path(__file__).resolve().parent.parent / "playbook"
+LEXICON_PATH = PLAYBOOK / "compliance.toml"
+WORDS_PATH = PLAYBOOK / "compliance_words.toml"
 
 Kind = Literal["error", "warning", "allow", "exempt"]
 _KINDS = ("error", "warning", "allow", "exempt")
@@ -27,6 +33,7 @@ _CJK = r"[\u4e00-\u9fff]"
 _CLAUSE = r"[^,!?;，。！？；\n]"
 _NUMBER = r"\d+(?:\.\d+)?"
 _BIG = "[十百千万亿]"
+_PLACEHOLDER = re.compile(r"%([A-Z_]+)%")
 
 
 @dataclass(frozen=True)
@@ -56,31 +63,61 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Principle:
+    """Why a match that looks like a violation is only worth a warning (a precision rule).
+
+    It applies to a match of one of its categories when every window it names matches: `hit`
+    the matched words, `before` the clause before them, `after` the clause after them.
+    """
+
+    id: str
+    why: str
+    suggestion: str
+    categories: frozenset[str]
+    hit: re.Pattern[str] | None
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+
+    def holds(self, category: str, hit: str, before: str, after: str) -> bool:
+        return (
+            category in self.categories
+            and (self.hit is None or self.hit.fullmatch(hit) is not None)
+            and (self.before is None or self.before.search(before) is not None)
+            and (self.after is None or self.after.match(after) is not None)
+        )
+
+
+@dataclass(frozen=True)
 class Context:
     """Context phrases shared by the rules, compiled."""
 
     negation: re.Pattern[str]
     self_comparison: re.Pattern[str]
     dated: re.Pattern[str]
-    not_evidence: re.Pattern[str]
 
 
 class Lexicon:
     """Rules, the normaliser and the compiled master patterns."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], words: dict[str, list[str]] | None = None) -> None:
         norm = data.get("normalise", {})
-        self.normalise = Normaliser.build(
-            strip=norm.get("strip", ""), traditional=norm.get("traditional", "")
+        self.normalise = Normaliser(
+            strip=norm.get("strip", ""),
+            joiners=norm.get("joiners", ""),
+            sequences=norm.get("sequences", {}),
         )
+        self.words = {
+            name.upper(): trie_pattern(sorted({self.normalise(w).text for w in listed} - {""}))
+            for name, listed in (words or {}).items()
+        }
         context = data.get("context", {})
         self.units = "(?:" + "|".join(map(re.escape, context.get("units", ["件"]))) + ")"
         self.context = Context(
             negation=_compile("|".join(map(re.escape, context.get("negations", ["不以"])))),
             self_comparison=_compile("|".join(context.get("self_comparison", ["本店"]))),
             dated=_compile(context.get("dated", r"\d{1,2}:\d{2}")),
-            not_evidence=_compile(context.get("not_evidence", r"\d{1,2}:\d{2}")),
         )
+        self.principles = [self._principle(raw) for raw in data.get("principles", [])]
         self.rules = [self._rule(raw) for raw in data.get("rules", [])]
         self._by_channel: dict[str | None, prefilter.Dispatcher] = {}
         self._by_active: dict[tuple[int, ...], prefilter.Dispatcher] = {}
@@ -128,14 +165,40 @@ class Lexicon:
                 raise PlaybookError(f"合规规则 {name} 的正则里只能用非捕获组 (?:…)：{pattern}")
         return rule
 
+    def _principle(self, raw: dict[str, Any]) -> Principle:
+        name = raw.get("id", "?")
+        try:
+            return Principle(
+                id=raw["id"],
+                why=raw["why"],
+                suggestion=raw.get("suggestion", ""),
+                categories=frozenset(raw["categories"]),
+                **{
+                    window: _compile(self._expand(raw[window])) if window in raw else None
+                    for window in ("hit", "before", "after")
+                },
+            )
+        except KeyError as exc:
+            raise PlaybookError(f"合规原则 {name} 缺少字段 {exc.args[0]}") from None
+
     def _expand(self, pattern: str) -> str:
-        return (
-            pattern.replace("%CJK%", _CJK)
-            .replace("%CLAUSE%", _CLAUSE)
-            .replace("%NUM%", _NUMBER)
-            .replace("%UNIT%", self.units)
-            .replace("%BIG%", _BIG)
-        )
+        builtin = {
+            "CJK": _CJK,
+            "CLAUSE": _CLAUSE,
+            "NUM": _NUMBER,
+            "UNIT": self.units,
+            "BIG": _BIG,
+        }
+
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in builtin:
+                return builtin[name]
+            if name in self.words:
+                return f"(?:{self.words[name]})"
+            raise PlaybookError(f"合规词库里的正则用了不存在的词表 %{name}%：{pattern}")
+
+        return _PLACEHOLDER.sub(one, pattern)
 
     def pattern(self, channel: str | None) -> prefilter.Dispatcher:
         """The master matcher for texts going out on `channel` (None: channel-free rules only)."""
@@ -189,15 +252,21 @@ def _compile(pattern: str) -> re.Pattern[str]:
         raise PlaybookError(f"合规词库里的正则写错了：{pattern}（{exc}）") from None
 
 
-def read_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
-    """Read and compile a lexicon file (uncached)."""
+def read_lexicon(path: Path = LEXICON_PATH, words: Path = WORDS_PATH) -> Lexicon:
+    """Read and compile a lexicon file and its word lists (uncached)."""
+    lists = _read(words).get("words", {})
+    if not all(isinstance(v, list) and all(isinstance(w, str) for w in v) for v in lists.values()):
+        raise PlaybookError(f"合规词表 {words.name} 的 [words] 里每一项都应是字符串列表")
+    return Lexicon(_read(path), lists)
+
+
+def _read(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlaybookError(f"找不到合规词库 {path.name}，请检查安装是否完整") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"合规词库 {path.name} 的 TOML 格式错误：{exc}") from None
-    return Lexicon(data)
 
 
 @functools.cache

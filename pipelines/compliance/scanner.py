@@ -11,24 +11,15 @@ from itertools import accumulate
 from typing import Generic, TypeVar
 
 from pipelines.canvas import Canvas
-from pipelines.compliance.lexicon import Lexicon, Rule
-from pipelines.content import Finding, format_price
+from pipelines.compliance.lexicon import Lexicon, Principle, Rule
+from pipelines.content import Finding
+from pipelines.content.evidence import CanvasEvidence
 
 K = TypeVar("K", bound=Hashable)  # what a scanned text's findings are reported against
-# A number and the character after it: its unit (件, 单, %, g, 万…), or "" at the end.
-_NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)(\D?)", re.ASCII)
 _SENTENCE_END = "。!?;\n！？；"
 _CLAUSE_END = _SENTENCE_END + ",，"
 _NEGATION_WINDOW = 8
 _QUOTE_REACH = 24  # characters after a quote claim's trigger that make up the claim
-# Scheduling fields: their numbers (开团日, 秒杀钟点, 周开始日期, 颜色) back no claim.
-_SCHEDULE = {
-    "week_start": True,
-    "brand": {"colors", "logo", "qr_link"},
-    "burst": {"flash_sale_times", "launch_day", "livestream_day", "livestream_time"},
-    "warmup": {"days_before"},
-    "products": {"__all__": {"id", "image"}},
-}
 TRADEMARK_SUGGESTION = "商标按注册样式原样使用，不要拆开或在前后加「最」「第一」等字"
 AVOID_CATEGORY = "画布禁用词"
 NO_CANVAS_NOTE = "（未提供画布，无法核对：请核实有据）"
@@ -40,40 +31,21 @@ TRADEMARK_NOTE = (
 )
 
 
-def plain_number(value: str) -> str:
-    """'39.90' → '39.9', '59.0' → '59': numbers compare by value as written."""
-    if "." in value:
-        value = value.rstrip("0").rstrip(".")
-    return value
-
-
 @dataclass(frozen=True)
 class CanvasFacts:
-    """What the checker needs from a canvas, normalised once."""
+    """What the checker needs from a canvas, normalised once: its evidence and its own words."""
 
-    bare: frozenset[str]  # prices and stock: they back a claim in any unit
-    numbers: frozenset[tuple[str, str]]  # (number, unit) as the canvas's words give them
-    text: str
+    evidence: CanvasEvidence
     trademarks: re.Pattern[str] | None
     avoid: re.Pattern[str] | None
 
     @classmethod
     def of(cls, canvas: Canvas, lexicon: Lexicon) -> CanvasFacts:
-        text = lexicon.normalise(canvas.model_dump_json(exclude=_SCHEDULE)).text
-        bare = {format_price(p.price) for p in canvas.products}
-        bare |= {format_price(p.promo_price) for p in canvas.products if p.promo_price}
-        bare |= {str(p.stock) for p in canvas.products if p.stock is not None}
         return cls(
-            bare=frozenset(bare),
-            numbers=frozenset(numbers_with_units(text)),
-            text=text,
+            evidence=CanvasEvidence.of(canvas, lambda text: lexicon.normalise(text).text),
             trademarks=_alternation(lexicon, canvas.brand.trademarks),
             avoid=_alternation(lexicon, canvas.avoid_words),
         )
-
-
-def numbers_with_units(text: str) -> set[tuple[str, str]]:
-    return {(plain_number(n), unit) for n, unit in _NUMBER_UNIT.findall(text)}
 
 
 def _alternation(lexicon: Lexicon, words: list[str]) -> re.Pattern[str] | None:
@@ -185,13 +157,28 @@ class Scan(Generic[K]):
                 return
             if self.facts is None:
                 severity, why = "warning", why + NO_CANVAS_NOTE
+        suggestion = None
         if rule.self_comparison and self._self_compared(start):
             severity, why = "warning", f"{why}。{SELF_COMPARISON_NOTE}"
+        if severity == "error" and (principle := self._principle(rule, start, end)) is not None:
+            severity, why = "warning", f"{why}。{principle.why}"
+            suggestion = principle.suggestion or None
         mark = next(((s, e) for s, e in self.marks if start < e and s < end), None)
         if mark is not None:
             self._trademark(rule, *mark)
             return
-        self._add(rule, start, end, severity, why)
+        self._add(rule, start, end, severity, why, suggestion)
+
+    def _principle(self, rule: Rule, start: int, end: int) -> Principle | None:
+        """The first precision principle that holds for this match, if any."""
+        begin = max(self.text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+        stops = [i for c in _CLAUSE_END if (i := self.text.find(c, end)) >= 0]
+        hit, before = self.text[start:end], self.text[begin:start]
+        after = self.text[end : min(stops, default=len(self.text))]
+        return next(
+            (p for p in self.lexicon.principles if p.holds(rule.category, hit, before, after)),
+            None,
+        )
 
     def _sentence(self, start: int, end: int) -> str:
         begin = max(self.text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
@@ -214,16 +201,14 @@ class Scan(Generic[K]):
         """
         if self.facts is None:
             return False
+        evidence = self.facts.evidence
         claim = self.text[start:end]
         if rule.claim == "quote":
             stops = [i for c in _CLAUSE_END if (i := self.text.find(c, end)) >= 0]
             claim = self.text[start : min([*stops, len(self.text), end + _QUOTE_REACH])]
-            if claim in self.facts.text:
+            if evidence.says(claim):
                 return True
-        numbers = numbers_with_units(self.lexicon.context.not_evidence.sub("", claim))
-        return bool(numbers) and all(
-            n in self.facts.bare or (n, unit) in self.facts.numbers for n, unit in numbers
-        )
+        return evidence.backs(claim)
 
     # --- canvas-specific words ----------------------------------------------------------------
 

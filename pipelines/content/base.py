@@ -83,7 +83,11 @@ def numbers_in(value: str) -> list[str]:
 
 
 def canvas_numbers(canvas: Canvas) -> set[str]:
-    """Every number the canvas gives anywhere (prices, stock, dates, specs, evidence...)."""
+    """Every number the canvas mentions anywhere, schedule included (dates, times, prices…).
+
+    This answers "may this digit appear in the copy at all"; whether a figure *backs a claim*
+    is `pipelines.content.evidence.CanvasEvidence` (the models and the checker both ask it).
+    """
     found = set(numbers_in(canvas.model_dump_json()))
     for product in canvas.products:
         for price in (product.price, product.promo_price):

@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 
 from pipelines.canvas import HHMM, Canvas, Channel
-from pipelines.content.base import Item, _canvas, _Model, canvas_numbers, numbers_in, text
+from pipelines.content.base import Item, _canvas, _Model, text
+from pipelines.content.evidence import CanvasEvidence, plain
 
 Goal = Literal["拉新", "促活", "转化", "复购", "裂变"]
 
@@ -65,15 +66,15 @@ class SellingPoints(Item):
 
 
 def check_selling_points(points: SellingPoints, canvas: Canvas) -> None:
-    """Evidence quotes the canvas; a claim with digits the canvas did not give is invented."""
+    """Evidence quotes the canvas; a claim with figures the canvas does not back is invented."""
     try:
         product = canvas.product(points.product_id)
     except KeyError:
         raise ValueError(f"卖点指向不存在的商品编号「{points.product_id}」") from None
-    allowed = canvas_numbers(canvas)
+    backing = CanvasEvidence.of(canvas)
     for item in points.fabe:
         quoted = any(ev in item.evidence for ev in product.evidence)
-        invented = [n for n in numbers_in(item.evidence) if n not in allowed]
+        invented = backing.unbacked(plain(item.evidence))
         if not quoted and invented:
             raise ValueError(
                 f"「{product.name}」的证据「{item.evidence}」含画布里没有的数字 {invented}："
