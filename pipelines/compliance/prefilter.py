@@ -67,10 +67,16 @@ class Dispatcher:
                     followers[first] = None
                 elif followers.setdefault(first, set()) is not None:
                     followers[first].add(string[1])  # type: ignore[union-attr]
-        branches = [
-            re.escape(first) + ("" if after is None else _class(after))
-            for first, after in sorted(followers.items())
-        ]
+        # Candidates come from two character classes (each one test per character in C), not
+        # from an alternation of hundreds of prefixes that `re` would try one by one; the
+        # second character is then checked against the first one's own followers.
+        self.followers = followers
+        alone = {first for first, after in followers.items() if after is None}
+        paired = set(followers) - alone
+        seconds = {c for first in paired for c in followers[first] or ()}
+        branches = [_class(alone)] if alone else []
+        if paired:
+            branches.append(f"{_class(paired)}(?={_class(seconds)})")
         self.starts = re.compile("|".join(branches), re.ASCII)
 
     def _for(self, char: str) -> re.Pattern[str]:
@@ -85,9 +91,13 @@ class Dispatcher:
             yield from self.full.finditer(text)
             return
         position = 0
-        search, pattern_for = self.starts.search, self._for
+        search, pattern_for, followers = self.starts.search, self._for, self.followers
         while (candidate := search(text, position)) is not None:
             at = candidate.start()
+            after = followers[text[at]]
+            if after is not None and text[at + 1] not in after:
+                position = at + 1
+                continue
             found = pattern_for(text[at]).match(text, at)
             if found is None:
                 position = at + 1
