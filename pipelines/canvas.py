@@ -57,6 +57,14 @@ def _has_words(value: str) -> str:
     return value
 
 
+def _is_word(value: str) -> str:
+    # The engines drop an avoided word from everything they write: digits or marks alone would
+    # take the same characters out of every price and time ("1" turns 10:00 into 0:00).
+    if not any(unicodedata.category(ch)[0] == "L" for ch in value):
+        raise ValueError("要是词语：只有数字或符号的避免用词会把价格、时间里同样的字符也删掉")
+    return value
+
+
 def text(max_length: int, *, min_length: int = 1, multiline: bool = False) -> Any:
     """A stripped string type bounded in length (counted in characters, as people count Chinese),
     without control characters, bidi overrides or lone surrogates (line breaks only if
@@ -259,7 +267,9 @@ class Canvas(_Model):
         default_factory=lambda: [Channel.GROUP, Channel.MOMENTS], min_length=1, title="渠道"
     )
     speaker: Speaker = Field(title="发声人设")
-    avoid_words: list[text(20)] = Field(default_factory=list, max_length=50, title="避免用词")
+    avoid_words: list[Annotated[text(20), AfterValidator(_is_word)]] = Field(
+        default_factory=list, max_length=50, title="避免用词"
+    )
     products: list[Product] = Field(min_length=1, max_length=20, title="商品")
     warmup: WarmUp = Field(default_factory=WarmUp, title="活动预热锁客")
     burst: Burst = Field(default_factory=Burst, title="活动引爆与客服")
@@ -293,6 +303,22 @@ class Canvas(_Model):
             )
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("渠道重复：每个渠道只需填写一次")
+        return self
+
+    @model_validator(mode="after")
+    def _avoided_words_unused(self) -> Canvas:
+        # A word the canvas itself uses cannot be avoided: the engines would cut it out of the
+        # product's own name, a quoted proof or a channel, and the week would no longer match.
+        if not self.avoid_words:
+            return self
+        data = self.model_dump(mode="json", exclude={"avoid_words"})
+        for word in self.avoid_words:
+            where = _first_use(data, word)
+            if where is not None:
+                raise ValueError(
+                    f"避免用词「{word}」出现在{_field_label(Canvas, where)}里：画布自己用到的词"
+                    "无法避免，请改掉那里的说法，或从避免用词里删去"
+                )
         return self
 
     @property
@@ -354,6 +380,20 @@ _PATTERN_HINTS = {
     "#[0-9A-Fa-f]{6}": "颜色格式应为 #RRGGBB（如 #E4393C）",
     "[a-z0-9]": "编号只能用小写字母、数字、- 和 _，最长 32 位",
 }
+
+
+def _first_use(data: Any, word: str) -> tuple[int | str, ...] | None:
+    """The location of the first text in `data` (plain JSON data) that contains `word`."""
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
+    while stack:
+        value, loc = stack.pop(0)
+        if isinstance(value, str) and word in value:
+            return loc
+        if isinstance(value, dict):
+            stack.extend((v, (*loc, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*loc, i)) for i, v in enumerate(value))
+    return None
 
 
 def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:

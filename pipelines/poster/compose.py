@@ -28,6 +28,7 @@ KIND_LABELS: dict[PosterKind, str] = {
     PosterKind.RESULTS: "战绩播报",
 }
 ELLIPSIS = "…"
+MIN_SIZE = 14  # px: below this a poster's text is no longer read
 log = logging.getLogger(__name__)
 
 
@@ -87,19 +88,23 @@ def _text(
     font_name: str | None = None,
     valign: str | None = None,
     shorten: bool = False,
+    shrink: bool = False,
 ) -> TextBlock | None:
     """`text` fitted into its box; with `shorten`, text straight from the canvas (a brand name,
-    a product's specs) that is too long is cut to what fits, with …, and a warning."""
+    a product's specs) that is too long is cut to what fits, with …, and a warning; with
+    `shrink`, text that must stay whole (a price) may go down to half the box's minimum size."""
     text = clean_text(text)
     if not text:
         return None
+    low, high = sizes or box.size
+    smallest = max(MIN_SIZE, low // 2) if shrink else low
 
     def fit(candidate: str) -> TextBlock:
         return fit_text(
             candidate,
             rect or box.inner,
             font_name=pick_font(candidate, font_name or box.font),
-            sizes=sizes or box.size,
+            sizes=(smallest, high),
             color=resolve(color or box.color, colours),
             label=ROLE_LABELS[role],
             align=box.align,
@@ -109,7 +114,7 @@ def _text(
         )
 
     try:
-        return fit(text)
+        return fit(text)  # the largest size that fits, from the box's minimum up
     except PosterError:
         if not shorten:
             raise
@@ -158,6 +163,8 @@ def _price(plan: Plan, copy: PosterCopy, box: Box, colours: dict[str, RGB]) -> N
         sizes=small,
         max_lines=1,
         font_name="sans",
+        shrink=True,
+        shorten=True,  # the price's note may lose its end, never the price
     )
     big = _text(
         "price",
@@ -168,9 +175,10 @@ def _price(plan: Plan, copy: PosterCopy, box: Box, colours: dict[str, RGB]) -> N
         color=box.accent,
         max_lines=1,
         font_name="sans-bold",
+        shrink=True,  # a price is never shortened: a big one is set smaller
     )
     plan.blocks["price"] = [b for b in (top, big) if b]
-    if top and struck:
+    if top and struck and struck in top.lines[0][2]:
         x, baseline, line = top.lines[0]
         face = font(top.font, top.size)
         start = x + round(face.getlength(line[: line.index(struck)]))

@@ -4,10 +4,12 @@ sizes outside the layouts' range are refused before Pillow sees them."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 import pytest
 
 from pipelines.canvas import Canvas
+from pipelines.content import PriceBlock
 from pipelines.errors import PosterError
 from pipelines.poster import list_layouts, load_layout, render_poster
 from pipelines.poster.compose import plan_poster
@@ -65,3 +67,21 @@ def test_sizes_outside_the_layouts_range_are_refused_in_chinese(size, canvas, co
 @pytest.mark.parametrize("size", [*SIZES, (MIN_SIDE, MIN_SIDE), (MAX_SIDE, MAX_SIDE), (750, 1334)])
 def test_sizes_in_range_are_kept(size) -> None:
     assert check_size(size) == size
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("name", list_layouts())
+def test_the_largest_price_a_canvas_allows_is_set_smaller_never_cut(name, size, canvas, copies):
+    priced = next(c for c in copies if c.price is not None)
+    price = PriceBlock(
+        original=Decimal("9999999.99"),
+        promo=Decimal("9999999.98"),
+        unit="元/500g",
+        note="到手价" * 5,  # 15 of the 16 characters a note may have
+    )
+    variant = load_layout(name).variant(size)
+    copy = priced.model_copy(update={"price": price})
+    plan = plan_poster(copy, canvas, variant, palette(tuple(canvas.brand.colors)), has_image=False)
+    texts = [block.text for block in plan.blocks["price"]]
+    assert "¥9999999.98/500g" in texts
+    assert texts[0].startswith("原价 ¥9999999.99") and plan.strikes
