@@ -19,6 +19,7 @@ current_user()  # signs in, or stops the script at the sign-in form
 
 pages = {
     "策划": [
+        st.Page("app_pages/campaigns.py", title="活动", icon=":material/folder_open:"),
         st.Page("app_pages/canvas.py", title="活动画布", icon=":material/edit_note:", default=True),
         st.Page("app_pages/week.py", title="一周日历", icon=":material/calendar_month:"),
     ],
@@ -33,13 +34,15 @@ pages = {
     ],
     "系统": [st.Page("app_pages/settings.py", title="设置", icon=":material/settings:")],
 }
+common.restore_draft()  # after a reload: the kept draft, or the open campaign's canvas
 with st.sidebar:
+    campaign = common.current_campaign()
     canvas = common.current_canvas()
-    package = common.current_package()
-    if canvas is not None:
-        st.caption(f"当前画布：{common.md_escape(canvas.name)}")
-    if package is not None:
-        st.caption(f"本周内容：已生成（{package.engine} 引擎）")
+    if campaign is not None:
+        summary = common.open_store().campaign(campaign)
+        st.caption(f"当前活动：{common.md_escape(summary.name)} · {summary.week_start:%m/%d} 起")
+    elif canvas is not None:
+        st.caption(f"当前画布：{common.md_escape(canvas.name)}（未生成）")
 
 navigation = st.navigation(pages)
 navigation.run()

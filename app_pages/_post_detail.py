@@ -34,8 +34,12 @@ def post_detail(package: WeekPackage, post: Post) -> None:
             common.show_text(post.body, findings["body"])
         common.show_findings(post)
         _edit_form(package, post)
-        if st.button("重新生成这一条", key=f"regen.{post.id}", icon=":material/refresh:"):
-            common.regenerate(package, post.id, "这一条帖子")
+        _schedule_form(package, post)
+        regen, undo = st.columns(2)
+        if regen.button("重新生成这一条", key=f"regen.{post.id}", icon=":material/refresh:"):
+            common.regenerate(post.id, "这一条帖子")
+        if undo.button("撤销上一次修改", key=f"undo.{post.id}", icon=":material/undo:"):
+            common.undo(post.id)
     with poster_column:
         copy = package.poster_for(post.id)
         if copy is None:
@@ -54,10 +58,33 @@ def _edit_form(package: WeekPackage, post: Post) -> None:
         return
     try:
         data = post.model_dump() | {"title": title, "body": body, "findings": []}
-        edited = common.rescan(Post.model_validate(data), package.canvas)
-        common.update_item(package, edited)
+        common.update_item(Post.model_validate(data))
     except (CampaignCanvasError, ValueError) as exc:
         common.show_error(exc)
         return
     common.carry_notice(f"已保存「{title.strip()}」，合规检查已重新运行。")
+    st.rerun()
+
+
+def _schedule_form(package: WeekPackage, post: Post) -> None:
+    """Move the post to another day and time (its poster moves with it)."""
+    days = list(range(1, len(package.canvas.days) + 1))
+    with st.form(f"move.{post.id}.{post.day}.{post.time}", border=True):
+        st.markdown("**改日期和时间**")
+        left, right = st.columns(2)
+        day = left.selectbox(
+            "日期", days, index=post.day - 1, format_func=lambda d: common.day_label(package, d)
+        )
+        time = right.text_input("时间（HH:MM）", value=post.time, max_chars=5)
+        moved = st.form_submit_button("改期", icon=":material/event:")
+    if not moved:
+        return
+    try:
+        common.workspace().reschedule(
+            common.current_campaign() or "", post.id, day=day, time=time.strip()
+        )
+    except CampaignCanvasError as exc:
+        common.show_error(exc)
+        return
+    common.carry_notice(f"「{post.title}」已改到 {common.day_label(package, day)} {time.strip()}。")
     st.rerun()

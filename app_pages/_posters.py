@@ -22,12 +22,10 @@ def _render(copy_json: str, canvas_json: str, layout: str, size: tuple[int, int]
     return poster_png(copy, canvas, layout, size=size)
 
 
-def layout_of(package: WeekPackage, copy: PosterCopy) -> str:
-    """The layout the user chose for this poster, else the poster module's pick."""
-    chosen = st.session_state[common.LAYOUTS].get(copy.id)
-    if chosen:
-        return chosen
-    return layout_for(copy, package.posters.index(copy))
+def layout_of(package: WeekPackage, copy: PosterCopy, chosen: str | None) -> str:
+    """The layout stored with the poster's version, else the poster module's pick (the same
+    rule the export follows)."""
+    return chosen or layout_for(copy, package.posters.index(copy))
 
 
 def poster_bytes(package: WeekPackage, copy: PosterCopy, layout: str) -> bytes:
@@ -36,10 +34,13 @@ def poster_bytes(package: WeekPackage, copy: PosterCopy, layout: str) -> bytes:
     return _render(copy.model_dump_json(), package.canvas.model_dump_json(), layout, size)
 
 
-def show_poster(package: WeekPackage, copy: PosterCopy) -> bytes | None:
-    """The poster image, or the reason it could not be drawn."""
+def show_poster(package: WeekPackage, copy: PosterCopy, layout: str | None = None) -> bytes | None:
+    """The poster image (in its stored layout), or the reason it could not be drawn."""
+    if layout is None:
+        stored = common.open_store().item(f"{common.current_campaign()}/{copy.id}")
+        layout = layout_of(package, copy, stored.layout)
     try:
-        png = poster_bytes(package, copy, layout_of(package, copy))
+        png = poster_bytes(package, copy, layout)
     except CampaignCanvasError as exc:
         common.show_error(exc)
         return None

@@ -6,18 +6,21 @@ Markdown or plain text, never as HTML.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from pipelines.canvas import Canvas
-from pipelines.compliance import annotate
 from pipelines.content import Finding, Item, WeekPackage
-from pipelines.errors import CampaignCanvasError, ConfigError
+from pipelines.errors import CampaignCanvasError, ConfigError, StoreError
 from pipelines.settings import Settings, load_settings
+from pipelines.store import StoredItem
+from pipelines.workspace import NeedsConfirmation, Workspace
 
 WEEKDAYS = "一二三四五六日"
 KIND_LABELS = {
@@ -35,11 +38,9 @@ CANVAS = "canvas"  # the validated Canvas, or None
 DRAFT = "canvas_draft"  # the form's data as a plain dict (may be invalid)
 DRAFT_ID = "canvas_form_id"  # digest of the loaded draft: prefixes the form's widget keys
 CANVAS_ERRORS = "canvas_errors"  # {location tuple: Chinese message}
-PACKAGE = "package"  # the generated WeekPackage, or None
+DRAFT_OF = "canvas_draft_campaign"  # the campaign the draft was opened from (None: a new one)
 SELECTED_POST = "selected_post"
-CAMPAIGN = "campaign_id"  # the store's campaign for this session's week, once saved
-REGENERATIONS = "regenerations"  # {item id: times regenerated}, the next variant number
-LAYOUTS = "poster_layouts"  # {poster id: layout name}
+CAMPAIGN = "campaign_id"  # the open campaign; the week itself lives only in the store
 OVERRIDES = "settings_overrides"  # settings chosen on the settings page for this session
 USER = "user"
 NOTICE = "notice"  # one message carried to the next rerun (e.g. after st.rerun)
@@ -51,11 +52,9 @@ def init_state() -> None:
     st.session_state.setdefault(DRAFT, None)
     st.session_state.setdefault(DRAFT_ID, "empty")
     st.session_state.setdefault(CANVAS_ERRORS, {})
-    st.session_state.setdefault(PACKAGE, None)
+    st.session_state.setdefault(DRAFT_OF, None)
     st.session_state.setdefault(CAMPAIGN, None)
     st.session_state.setdefault(SELECTED_POST, None)
-    st.session_state.setdefault(REGENERATIONS, {})
-    st.session_state.setdefault(LAYOUTS, {})
     st.session_state.setdefault(OVERRIDES, {})
     st.session_state.setdefault(USER, None)
     st.session_state.setdefault(NOTICE, None)
@@ -114,84 +113,177 @@ def result_cache(settings: Settings) -> Any:
 
 
 def current_canvas() -> Canvas | None:
+    """The canvas the draft last validated to (see `draft_problems` for a draft with errors)."""
     return st.session_state.get(CANVAS)
 
 
-def current_package() -> WeekPackage | None:
-    return st.session_state.get(PACKAGE)
+def draft_problems() -> list[str]:
+    """The draft's validation messages: a draft with errors is never generated from."""
+    return list(st.session_state.get(CANVAS_ERRORS, {}).values())
 
 
 def require_canvas() -> Canvas:
     canvas = current_canvas()
     if canvas is None:
-        st.info("还没有活动画布。请先在「活动画布」页填写或载入示例画布。")
+        st.info(
+            "还没有活动画布。请先在「活动画布」页填写或载入示例画布，或在「活动」页打开一个已保存的活动。"
+        )
         st.page_link("app_pages/canvas.py", label="去填写活动画布", icon=":material/edit_note:")
         st.stop()
     return canvas
 
 
+# --- the open campaign: an id in the session and the URL, the week in the store -------------------
+
+
+def workspace() -> Workspace:
+    """The campaign service, acting as the signed-in person."""
+    return Workspace(open_store(), st.session_state[USER])
+
+
+def current_campaign() -> str | None:
+    """The open campaign: this session's, else the one in the link (?campaign=…), if it exists.
+    Kept in the URL too, so a reload, a second tab or a shared link opens the same campaign."""
+    campaign = st.session_state.get(CAMPAIGN) or st.query_params.get("campaign")
+    if campaign and campaign not in {c.id for c in open_store().campaigns(archived=True)}:
+        campaign = None
+    st.session_state[CAMPAIGN] = campaign
+    if campaign and st.query_params.get("campaign") != campaign:
+        st.query_params["campaign"] = campaign
+    return campaign
+
+
+def open_campaign(campaign_id: str) -> None:
+    """Make `campaign_id` the open campaign and its canvas the draft."""
+    st.session_state[CAMPAIGN] = campaign_id
+    st.query_params["campaign"] = campaign_id
+    st.session_state[SELECTED_POST] = None
+    use_canvas(open_store().canvas(campaign_id), campaign_id)
+
+
+def use_canvas(canvas: Canvas, campaign_id: str | None) -> None:
+    """Put a valid canvas in the form as the draft (opened from `campaign_id`, or new)."""
+    from app_pages._canvas_io import canvas_dict
+
+    data = canvas_dict(canvas)
+    st.session_state[CANVAS] = canvas
+    st.session_state[DRAFT] = data
+    st.session_state[DRAFT_ID] = "f" + digest(data)
+    st.session_state[CANVAS_ERRORS] = {}
+    st.session_state[DRAFT_OF] = campaign_id
+    keep_draft()
+
+
+def keep_draft() -> None:
+    """Save the form's draft to the store, so a page switch or a reload loses nothing."""
+    draft = st.session_state.get(DRAFT)
+    if draft is not None:
+        open_store().save_draft(st.session_state[USER].name, draft, st.session_state.get(DRAFT_OF))
+
+
+def restore_draft() -> None:
+    """After a reload: the person's kept draft, else the open campaign's canvas."""
+    if st.session_state.get(DRAFT) is not None or st.session_state.get(CANVAS) is not None:
+        return
+    kept = open_store().draft(st.session_state[USER].name)
+    if kept is not None:
+        from app_pages._canvas_form import validate
+
+        data, campaign = kept
+        canvas, errors = validate(data)
+        st.session_state[DRAFT], st.session_state[DRAFT_OF] = data, campaign
+        st.session_state[DRAFT_ID] = "f" + digest(data)
+        st.session_state[CANVAS], st.session_state[CANVAS_ERRORS] = canvas, errors
+        return
+    campaign = current_campaign()
+    if campaign is not None:
+        use_canvas(open_store().canvas(campaign), campaign)
+
+
+def current_package() -> WeekPackage | None:
+    """The open campaign's week as stored (every item at its current version)."""
+    campaign = current_campaign()
+    if campaign is None:
+        return None
+    try:
+        return workspace().week(campaign)
+    except CampaignCanvasError as exc:
+        show_error(exc)
+        return None
+
+
 def require_package() -> WeekPackage:
     package = current_package()
     if package is None:
-        st.info("本周内容还没有生成。请到「一周日历」页点击「生成本周内容」。")
+        st.info(
+            "本周内容还没有生成。请到「一周日历」页点击「生成本周内容」，或在「活动」页打开一个活动。"
+        )
         st.page_link("app_pages/week.py", label="去生成本周内容", icon=":material/calendar_month:")
         st.stop()
     return package
 
 
-def set_package(package: WeekPackage) -> None:
-    """Keep a newly generated week in the session and put it in the review queue."""
-    st.session_state[PACKAGE] = package
-    try:
-        store = open_store()
-        st.session_state[CAMPAIGN] = store.save_package(
-            package, user=st.session_state[USER], campaign_id=st.session_state.get(CAMPAIGN)
-        )
-    except CampaignCanvasError as exc:
-        st.warning(f"内容已保留在本页，但未能存入审核队列：{exc}", icon=":material/warning:")
+def update_item(
+    item: Item, *, expected_version: int | None = None, source: str = "edited", **extra: Any
+) -> StoredItem:
+    """Save an edited item of the open campaign as its next version, through the one service
+    every page uses (week-wide rules, compliance, version check). Raises CampaignCanvasError."""
+    campaign = current_campaign()
+    if campaign is None:
+        raise StoreError("没有打开的活动：请先生成本周内容")
+    return workspace().edit(
+        campaign, item, expected_version=expected_version, source=source, **extra
+    )
 
 
-def update_item(package: WeekPackage, item: Item, *, source: str = "edited") -> WeekPackage:
-    """Put an edited or regenerated item into the package and record a new version of it.
-
-    Raises ContentError (the week's rules) or StoreError (permission, someone else's newer version).
-    """
-    from pipelines.tasks import replace_item
-
-    updated = replace_item(package, item)
-    campaign = st.session_state.get(CAMPAIGN)
-    if campaign is not None:
-        store = open_store()
-        stored = next((s for s in store.items(campaign) if s.item_id == item.id), None)
-        if stored is not None:
-            store.edit_item(
-                stored.key,
-                updated.item(item.id),
-                user=st.session_state[USER],
-                expected_version=stored.version,
-                source=source,
-            )
-    st.session_state[PACKAGE] = updated
-    return updated
-
-
-def regenerate(package: WeekPackage, item_id: str, label: str) -> None:
-    """Rewrite one item with one engine call, keep it as a new version, and rerun the page."""
+def regenerate(item_id: str, label: str, *, overwrite_edit: bool = False) -> None:
+    """Rewrite one item with one engine call and keep it as a new version. A hand-edited item
+    asks first (a dialog); 撤销 brings the previous version back."""
     from pipelines.tasks import regenerate_item
 
-    counts = st.session_state[REGENERATIONS]
-    variant = counts.get(item_id, 0) + 1
+    engine = get_engine(current_settings())
+
+    def write(week: WeekPackage, target: str, variant: int) -> WeekPackage:
+        return regenerate_item(week, target, engine, variant=variant)
+
     try:
         with st.spinner(f"正在重写{label}…"):
-            engine = get_engine(current_settings())
-            rewritten = regenerate_item(package, item_id, engine, variant=variant)
-        update_item(package, rewritten.item(item_id), source="regenerated")
+            saved = workspace().regenerate(
+                current_campaign() or "", item_id, write, overwrite_edit=overwrite_edit
+            )
+    except NeedsConfirmation as exc:
+        _confirm_regenerate(item_id, label, str(exc))
+        return
     except CampaignCanvasError as exc:
         show_error(exc)
         return
-    counts[item_id] = variant
-    carry_notice(f"已重新生成{label} {item_id}（第 {variant} 版）。")
+    carry_notice(f"已重新生成{label} {item_id}（第 {saved.version} 版，旧版本在历史里，可撤销）。")
     st.rerun()
+
+
+@st.dialog("替换人工修改？")
+def _confirm_regenerate(item_id: str, label: str, message: str) -> None:
+    st.write(message)
+    left, right = st.columns(2)
+    if left.button("替换并重新生成", type="primary", key=f"confirm.regen.{item_id}"):
+        regenerate(item_id, label, overwrite_edit=True)
+    if right.button("保留我的修改", key=f"cancel.regen.{item_id}"):
+        st.rerun()
+
+
+def undo(item_id: str) -> None:
+    try:
+        restored = workspace().undo(current_campaign() or "", item_id)
+    except CampaignCanvasError as exc:
+        show_error(exc)
+        return
+    carry_notice(f"已撤销：{item_id} 回到上一版的内容（现为第 {restored.version} 版）。")
+    st.rerun()
+
+
+def local_time(value: dt.datetime) -> str:
+    """A stored (UTC) time as the person reads it: in the configured zone."""
+    return f"{value.astimezone(ZoneInfo(current_settings().cc_timezone)):%m-%d %H:%M}"
 
 
 def open_store() -> Any:
@@ -285,11 +377,6 @@ def show_findings(item: Item) -> None:
     errors = sum(f.severity == "error" for f in item.findings)
     st.caption(f":material/report: 合规提示 {len(item.findings)} 条（其中需修改 {errors} 条）")
     st.dataframe(findings_rows(item.findings), hide_index=True, width="stretch")
-
-
-def rescan(item: Item, canvas: Canvas) -> Item:
-    """Re-run the compliance scan after an edit."""
-    return annotate(item, canvas)
 
 
 def show_error(exc: Exception) -> None:

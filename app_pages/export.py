@@ -24,14 +24,16 @@ if not campaigns:
     st.stop()
 ids = [c.id for c in campaigns]
 by_id = {c.id: c for c in campaigns}
-session_campaign = st.session_state.get(common.CAMPAIGN)
+session_campaign = common.current_campaign()
 campaign_id = st.selectbox(
     "活动",
     ids,
     index=ids.index(session_campaign) if session_campaign in ids else 0,
-    format_func=lambda i: f"{by_id[i].name}（{i}）",
-    key="export.campaign",
+    format_func=lambda i: f"{by_id[i].name} · {by_id[i].week_start:%m/%d} 起（{i}）",
+    key=f"export.campaign.{session_campaign}",
 )
+if campaign_id != session_campaign:  # export follows, and sets, the open campaign
+    common.open_campaign(campaign_id)
 summary = by_id[campaign_id]
 st.caption(
     " · ".join(f"{STATE_LABELS[s]} {n}" for s, n in summary.counts.items() if n) or "没有条目"

@@ -86,7 +86,7 @@ def apply_lines(
     data["findings"] = []
     try:
         edited = LivestreamScript.model_validate(data, context={"canvas": package.canvas})
-        common.update_item(package, common.rescan(edited, package.canvas))
+        common.update_item(edited)
     except (CampaignCanvasError, ValueError) as exc:
         common.show_error(exc)
         st.stop()

@@ -5,17 +5,24 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common
-from app_pages._posters import layout_of, posters_zip, show_poster
+from app_pages._posters import layout_of, poster_bytes, posters_zip, show_poster
 from pipelines.canvas import normalise_name
 from pipelines.content import PosterCopy, WeekPackage
 from pipelines.errors import CampaignCanvasError
 from pipelines.poster import list_layouts, load_layout
 
 common.init_state()
+FAILED = "posters_failed"  # a layout change that could not be drawn, shown once
 
 
-def choose_layout(poster_id: str) -> None:
-    st.session_state[common.LAYOUTS][poster_id] = st.session_state[f"layout.{poster_id}"]
+def choose_layout(package: WeekPackage, copy: PosterCopy) -> None:
+    """Keep the chosen layout, with the image it draws, as the poster's next version."""
+    layout = st.session_state[f"layout.{copy.id}"]
+    try:
+        png = poster_bytes(package, copy, layout)
+        common.workspace().choose_layout(common.current_campaign() or "", copy.id, layout, png)
+    except CampaignCanvasError as exc:
+        st.session_state[FAILED] = str(exc)
 
 
 def edit_form(package: WeekPackage, copy: PosterCopy) -> None:
@@ -40,7 +47,7 @@ def edit_form(package: WeekPackage, copy: PosterCopy) -> None:
     }
     try:
         edited = PosterCopy.model_validate(data, context={"canvas": package.canvas})
-        common.update_item(package, common.rescan(edited, package.canvas))
+        common.update_item(edited)
     except (CampaignCanvasError, ValueError) as exc:
         common.show_error(exc)
         return
@@ -51,12 +58,18 @@ def edit_form(package: WeekPackage, copy: PosterCopy) -> None:
 package = common.require_package()
 st.title("海报")
 common.show_notice()
+if st.session_state.get(FAILED):
+    common.show_error(RuntimeError(st.session_state.pop(FAILED)))
 if not package.posters:
     st.warning("本周没有海报文案。若有失败任务，请回到「一周日历」查看原因并重新生成。")
     st.stop()
 
 names = list_layouts()
-layouts = {copy.id: layout_of(package, copy) for copy in package.posters}
+chosen = {
+    s.item_id: s.layout
+    for s in common.open_store().items(common.current_campaign() or "", kind="poster_copy")
+}
+layouts = {copy.id: layout_of(package, copy, chosen.get(copy.id)) for copy in package.posters}
 head, action = st.columns([3, 1], vertical_alignment="bottom")
 head.caption(f"共 {len(package.posters)} 张海报。可逐张换版式、改文案；改完自动重新渲染。")
 action.download_button(
@@ -79,7 +92,7 @@ for index, copy in enumerate(package.posters):
                 f"{common.day_label(package, post.day)} {post.time} · {post.channel.value} · {copy.kind.value}"
             )
         )
-        png = show_poster(package, copy)
+        png = show_poster(package, copy, layouts[copy.id])
         left, right = st.columns([3, 2], vertical_alignment="bottom")
         left.selectbox(
             "版式",
@@ -88,7 +101,7 @@ for index, copy in enumerate(package.posters):
             key=f"layout.{copy.id}",
             format_func=lambda name: load_layout(name).title,
             on_change=choose_layout,
-            args=(copy.id,),
+            args=(package, copy),
         )
         if png is not None:
             right.download_button(
@@ -106,4 +119,4 @@ for index, copy in enumerate(package.posters):
         with st.expander("修改文案"):
             edit_form(package, copy)
             if st.button("重新生成文案", key=f"regen.{copy.id}", icon=":material/refresh:"):
-                common.regenerate(package, copy.id, "海报文案")
+                common.regenerate(copy.id, "海报文案")

@@ -19,28 +19,24 @@ from pipelines.store import (
     STATE_LABELS,
     Store,
     StoredItem,
-    VersionConflict,
 )
 from pipelines.store.texts import diff_versions, field_label, with_texts
+from pipelines.workspace import NeedsConfirmation
 
 EDIT_BASE = "review_edit_base"  # {item key: the version the open editor started from}
+CONFIRM = "review_confirm"  # (item key, question) when regenerating would replace a hand edit
 ERROR = "review_error"  # a Chinese message from the last action, shown once
 
 common.init_state()
 st.session_state.setdefault(EDIT_BASE, {})
 st.session_state.setdefault(ERROR, None)
+st.session_state.setdefault(CONFIRM, None)
 user: User = st.session_state[common.USER]
 store: Store = common.open_store()
 
 
 def _fail(exc: Exception) -> None:
     st.session_state[ERROR] = str(exc)
-
-
-def _sync_session_week(campaign_id: str) -> None:
-    """Keep the other pages' copy of this week in step with what was saved here."""
-    if st.session_state.get(common.CAMPAIGN) == campaign_id:
-        st.session_state[common.PACKAGE] = store.week(campaign_id)
 
 
 def _act(action: str, key: str, version: int) -> None:
@@ -94,17 +90,13 @@ def _save_edit(stored: StoredItem, base: int, fields: list[tuple[str, str]]) -> 
         return
     original = next(v.item for v in store.history(key) if v.version == base)
     try:
-        saved = store.edit_item(
-            key, with_texts(original, changes), user=user, expected_version=base
+        saved = common.workspace().edit(
+            stored.campaign_id, with_texts(original, changes), expected_version=base
         )
-    except VersionConflict as exc:
-        _fail(exc)
-        return
-    except CampaignCanvasError as exc:
+    except CampaignCanvasError as exc:  # a version conflict included: it carries the newer text
         _fail(exc)
         return
     st.session_state[EDIT_BASE][key] = saved.version
-    _sync_session_week(stored.campaign_id)
     common.carry_notice(f"已保存为第 {saved.version} 版，合规检查已重新运行")
 
 
@@ -112,27 +104,39 @@ def _load_latest(key: str) -> None:
     st.session_state[EDIT_BASE][key] = store.item(key).version
 
 
-def _regenerate(stored: StoredItem) -> None:
+def _regenerate(stored: StoredItem, overwrite_edit: bool = False) -> None:
     from pipelines.tasks import regenerate_item
 
-    counts = st.session_state[common.REGENERATIONS]
-    variant = counts.get(stored.item_id, 0) + 1
+    engine = common.get_engine(common.current_settings())
+
+    def write(week, item_id: str, variant: int):  # type: ignore[no-untyped-def]
+        return regenerate_item(week, item_id, engine, variant=variant)
+
     try:
-        week = store.week(stored.campaign_id)
-        engine = common.get_engine(common.current_settings())
-        new = regenerate_item(week, stored.item_id, engine, variant=variant).item(stored.item_id)
-        saved = store.edit_item(
-            stored.key, new, user=user, expected_version=stored.version, source="regenerated"
+        saved = common.workspace().regenerate(
+            stored.campaign_id, stored.item_id, write, overwrite_edit=overwrite_edit
         )
+    except NeedsConfirmation as exc:
+        st.session_state[CONFIRM] = (stored.key, str(exc))
+        return
     except CampaignCanvasError as exc:
         _fail(exc)
         return
-    counts[stored.item_id] = variant
     st.session_state[EDIT_BASE][stored.key] = saved.version
-    _sync_session_week(stored.campaign_id)
+    st.session_state[CONFIRM] = None
     common.carry_notice(
         f"已重新生成 {stored.item_id}，旧版本保留在历史里（现为第 {saved.version} 版）"
     )
+
+
+def _restore(stored: StoredItem, version: int) -> None:
+    try:
+        saved = store.restore(stored.key, version, user=user, expected_version=stored.version)
+    except CampaignCanvasError as exc:
+        _fail(exc)
+        return
+    st.session_state[EDIT_BASE][stored.key] = saved.version
+    common.carry_notice(f"已把第 {version} 版的内容恢复为第 {saved.version} 版")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -183,14 +187,16 @@ if not campaigns:
     st.stop()
 ids = [c.id for c in campaigns]
 names = {c.id: f"{c.name}（{c.id}）· 待审 {c.counts.get('in_review', 0)}" for c in campaigns}
-session_campaign = st.session_state.get(common.CAMPAIGN)
+session_campaign = common.current_campaign()
 campaign_id = st.selectbox(
     "活动",
     ids,
     index=ids.index(session_campaign) if session_campaign in ids else 0,
     format_func=names.__getitem__,
-    key="review.campaign",
+    key=f"review.campaign.{session_campaign}",
 )
+if campaign_id != session_campaign:  # the review page follows, and sets, the open campaign
+    common.open_campaign(campaign_id)
 canvas = store.canvas(campaign_id)
 days = {d: common.day_label(canvas, d) for d in range(1, 8)}
 if not can(user, "approve"):
@@ -263,7 +269,7 @@ st.subheader(f"{KIND_LABELS[stored.kind]} · {common.md_escape(_title(stored))}"
 meta = [
     STATE_LABELS[stored.state],
     f"第 {stored.version} 版",
-    f"最后修改：{stored.updated_by} {stored.updated_at:%m-%d %H:%M}",
+    f"最后修改：{stored.updated_by} {common.local_time(stored.updated_at)}",
 ]
 if stored.approved_by:
     meta.append(f"通过：{stored.approved_by}")
@@ -319,6 +325,13 @@ with decide:
             "重新生成这一条", key=f"review.regenerate.{key}", icon=":material/refresh:",
             on_click=_regenerate, args=(stored,),
         )  # fmt: skip
+        pending = st.session_state[CONFIRM]
+        if pending is not None and pending[0] == key:
+            st.warning(common.md_escape(pending[1]), icon=":material/warning:")
+            st.button(
+                "确认替换并重新生成", key=f"review.regenerate.confirm.{key}", type="primary",
+                on_click=_regenerate, args=(stored, True),
+            )  # fmt: skip
 with edit:
     if not can(user, "edit"):
         st.caption("你的角色不能修改内容。")
@@ -347,7 +360,7 @@ with history:
                 "版本": v.version,
                 "来源": SOURCE_LABELS.get(v.source, v.source),
                 "作者": v.created_by,
-                "时间": f"{v.created_at:%m-%d %H:%M}",
+                "时间": common.local_time(v.created_at),
             }
             for v in versions
         ],
@@ -361,11 +374,16 @@ with history:
         items = {v.version: v.item for v in versions}
         diff = diff_versions(items[old], items[new], old_label=f"第{old}版", new_label=f"第{new}版")
         st.code(diff or "两版文字相同", language="diff")
+        if can(user, "edit") and old != stored.version:
+            st.button(
+                f"恢复第 {old} 版的内容", key=f"review.restore.{key}.{old}",
+                icon=":material/restore:", on_click=_restore, args=(stored, old),
+            )  # fmt: skip
 with comments:
     for comment in store.comments(key):
         st.markdown(
             f"**{common.md_escape(comment.author)}** · 第 {comment.version} 版 · "
-            f"{comment.created_at:%m-%d %H:%M}  \n{common.md_escape(comment.body)}"
+            f"{common.local_time(comment.created_at)}  \n{common.md_escape(comment.body)}"
         )
     if can(user, "comment"):
         st.text_area("写评论", key=f"review.comment.{key}")
@@ -380,7 +398,7 @@ with st.expander("审计日志"):
     st.dataframe(
         [
             {
-                "时间": f"{e.at:%m-%d %H:%M:%S}",
+                "时间": common.local_time(e.at),
                 "人": e.actor,
                 "角色": ROLE_LABELS.get(e.role, e.role),
                 "操作": e.action,

@@ -11,6 +11,7 @@ from pipelines.content import Post, WeekPackage
 from pipelines.errors import CampaignCanvasError
 from pipelines.render_md import package_markdown
 from pipelines.settings import Settings
+from pipelines.store.models import Decisions
 from pipelines.tasks import TaskEvent, generate_week
 
 common.init_state()
@@ -138,19 +139,69 @@ def posts_table(package: WeekPackage) -> None:
 def save_post(package: WeekPackage, post: Post, *, title: str, body: str) -> None:
     try:
         data = post.model_dump() | {"title": title, "body": body, "findings": []}
-        edited = common.rescan(Post.model_validate(data), package.canvas)
-        common.update_item(package, edited)
+        common.update_item(Post.model_validate(data))
     except (CampaignCanvasError, ValueError) as exc:
         common.show_error(exc)
         st.stop()
     common.carry_notice(f"已保存「{title}」")
 
 
+def target_campaign(canvas: Canvas) -> str | None:
+    """Where this canvas's week lives: the campaign holding exactly this canvas, else the one
+    the draft was opened from (its next canvas version), else none yet (a new campaign)."""
+    twin = common.workspace().campaign_for(canvas)
+    if twin is not None:
+        return twin
+    origin = st.session_state[common.DRAFT_OF]
+    known = {c.id for c in common.open_store().campaigns(archived=True)}
+    return origin if origin in known else None
+
+
+def store_week(fresh: WeekPackage, campaign: str | None, *, replace: bool) -> None:
+    try:
+        saved = common.workspace().save_week(fresh, campaign, replace_decided=replace)
+    except CampaignCanvasError as exc:
+        common.show_error(exc)
+        st.stop()
+    common.open_campaign(saved)
+    kept = "" if replace or campaign is None else "已通过和手改过的条目都保留了。"
+    counts = "，".join(f"{k} {v}" for k, v in fresh.counts().items() if v)
+    common.carry_notice(f"生成完成：{counts}。已保存到活动「{fresh.canvas.name}」。{kept}")
+    st.rerun()
+
+
+@st.dialog("重新生成本周内容")
+def confirm_regenerate(canvas: Canvas, campaign: str, decisions: Decisions) -> None:
+    st.write(
+        f"这个活动里有 {decisions.approved} 条已通过、{decisions.edited} 条手改过的内容。"
+        "默认保留它们，只重写其余条目；选择替换会把它们也重写并退回草稿（旧版本留在历史里，可恢复）。"
+    )
+    keep, replace = st.columns(2)
+    if keep.button("保留并重新生成", type="primary", key="regen.keep"):
+        run_and_store(canvas, campaign, replace=False)
+    if replace.button(
+        f"全部替换（影响 {decisions.approved + decisions.edited} 条）", key="regen.replace"
+    ):
+        run_and_store(canvas, campaign, replace=True)
+
+
+def run_and_store(canvas: Canvas, campaign: str | None, *, replace: bool) -> None:
+    fresh = generate(canvas, settings)
+    if fresh is not None:
+        st.session_state[common.SELECTED_POST] = None
+        store_week(fresh, campaign, replace=replace)
+
+
 # --- page ------------------------------------------------------------------------------------
 
 canvas = common.require_canvas()
 settings = common.current_settings()
-package = common.current_package()
+problems = common.draft_problems()
+campaign = target_campaign(canvas)
+if campaign is not None and campaign != st.session_state[common.CAMPAIGN]:
+    st.session_state[common.CAMPAIGN] = campaign
+    st.query_params["campaign"] = campaign
+package = common.current_package() if campaign is not None else None
 
 st.title("一周日历")
 head, action = st.columns([3, 1], vertical_alignment="bottom")
@@ -174,13 +225,25 @@ with action:
         icon=":material/auto_awesome:",
         width="stretch",
     )
-if clicked:
-    fresh = generate(canvas, settings)
-    if fresh is not None:
-        st.session_state[common.SELECTED_POST] = None
-        st.session_state[common.REGENERATIONS] = {}
-        common.set_package(fresh)
-        package = fresh
+if clicked and problems:
+    st.error(
+        f"画布草稿有 {len(problems)} 处问题，没有生成："
+        + "；".join(problems[:5])
+        + ("……" if len(problems) > 5 else ""),
+        icon=":material/error:",
+    )
+    st.page_link("app_pages/canvas.py", label="去活动画布修改", icon=":material/edit_note:")
+elif clicked:
+    decisions = common.workspace().decisions(campaign) if campaign else None
+    if decisions is not None and decisions.any:
+        confirm_regenerate(canvas, campaign, decisions)
+    else:
+        run_and_store(canvas, campaign, replace=False)
+elif problems:
+    st.warning(
+        f"画布草稿有 {len(problems)} 处问题，下面是上次校验通过的画布的内容；改好后再生成。",
+        icon=":material/sync_problem:",
+    )
 
 common.show_notice()
 if package is None:

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
@@ -65,6 +66,16 @@ class Settings(BaseModel):
     cc_database_url: str | None = None
     cc_users_file: Path | None = None  # default <cc_data_dir>/users.toml (pipelines/auth.py)
     cc_seed: int = 0
+    cc_timezone: str = Field("Asia/Shanghai", description="times are stored in UTC, shown here")
+
+    @field_validator("cc_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区「{value}」，例如 Asia/Shanghai") from None
+        return value
 
     @field_validator("cc_provider")
     @classmethod

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 OPERATOR = User("小王", "operator")
 REVIEWER = User("小蓝", "reviewer")
 ROUNDS = 8
+RACE_ROUNDS = 30  # the regenerate-while-editing window is narrow: many tries to hit it
 FORK = mp.get_context("fork")
 
 
@@ -75,7 +76,7 @@ def test_processes_opening_one_empty_database_all_migrate_it(database_url):
 def _regenerate(barrier, url: str, campaign: str) -> str:
     store, week = _store(url), _week()
     barrier.wait()
-    for _ in range(ROUNDS):
+    for _ in range(RACE_ROUNDS):
         store.save_package(week, user=OPERATOR, campaign_id=campaign, replace_decided=True)
     return "ok"
 
@@ -84,7 +85,7 @@ def _edit(barrier, url: str, item_key: str) -> str:
     store = _store(url)
     barrier.wait()
     conflicts = 0
-    for n in range(ROUNDS):
+    for n in range(RACE_ROUNDS):
         current = store.item(item_key)
         try:
             store.edit_item(

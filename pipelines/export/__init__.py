@@ -35,7 +35,8 @@ def safe_name(value: str) -> str:
 
 
 def store_posters(store: Store) -> PosterSource:
-    """Posters as kept with each item's version, else rendered now with the week's layout rota."""
+    """Posters as kept with each item's version, else rendered now in the layout chosen for
+    that version (the week's layout rota when none was chosen)."""
     weeks: dict[str, WeekPackage] = {}
 
     def source(stored: StoredItem) -> bytes | None:
@@ -50,7 +51,8 @@ def store_posters(store: Store) -> PosterSource:
             week = weeks[stored.campaign_id] = store.week(stored.campaign_id)
         copy = stored.item
         index = next((i for i, p in enumerate(week.posters) if p.id == copy.id), 0)
-        return poster_png(copy, week.canvas, layout_for(copy, index), size=size_for(week, copy))
+        layout = stored.layout or layout_for(copy, index)
+        return poster_png(copy, week.canvas, layout, size=size_for(week, copy))
 
     return source
 

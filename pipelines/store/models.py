@@ -79,6 +79,13 @@ class StoredItem:
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
     has_poster_png: bool = False
+    source: str = "generated"  # how the current version was made (SOURCE_LABELS)
+    layout: str | None = None  # the poster layout chosen for the current version
+
+    @property
+    def manual(self) -> bool:
+        """The current version was written by a person."""
+        return self.source in MANUAL
 
     @property
     def has_errors(self) -> bool:
@@ -100,6 +107,7 @@ class Version:
     created_at: dt.datetime
     created_by: str
     has_poster_png: bool = False
+    layout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,11 @@ class CampaignSummary:
     created_at: dt.datetime
     created_by: str
     counts: dict[str, int] = field(default_factory=dict)
+    brand: str = ""
+    theme: str = ""
+    week_start: dt.date | None = None
+    updated_at: dt.datetime | None = None  # the last change to any of its items
+    archived: bool = False
 
     @property
     def total(self) -> int:

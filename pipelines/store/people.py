@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from pipelines.store.repo import Store
 from pipelines.store.rows import utc_now
-from pipelines.store.schema import users
+from pipelines.store.schema import upsert, users
 
 
 def database_users(store: Store) -> dict[str, tuple[str, str]]:
@@ -20,13 +19,9 @@ def database_users(store: Store) -> dict[str, tuple[str, str]]:
 def save_user(store: Store, name: str, role: str, password_hash: str) -> None:
     """Add or replace one account (the hash comes from `pipelines.auth.hash_password`), as one
     upsert, so two processes saving the same name never collide."""
-    dialect = postgresql if store.engine.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(users).values(
-        name=name, role=role, password_hash=password_hash, created_at=utc_now()
-    )
-    upsert = insert.on_conflict_do_update(
-        index_elements=[users.c.name],
-        set_={"role": insert.excluded.role, "password_hash": insert.excluded.password_hash},
-    )
+    statement = upsert(
+        store.engine, users, "name", name=name, role=role, password_hash=password_hash,
+        created_at=utc_now(),
+    )  # fmt: skip
     with store.writer.begin() as conn:
-        conn.execute(upsert)
+        conn.execute(statement)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -47,20 +48,36 @@ class StoreReads:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def campaigns(self) -> list[CampaignSummary]:
-        """Every campaign, newest first, with item counts per review state."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(campaigns).order_by(campaigns.c.created_at.desc())).all()
-            counts: dict[str, dict[str, int]] = {}
-            per_state = select(items.c.campaign_id, items.c.state, func.count()).group_by(
-                items.c.campaign_id, items.c.state
+    def campaigns(self, *, archived: bool = False) -> list[CampaignSummary]:
+        """Every campaign (archived ones only on ask), newest first, with item counts per
+        review state, store, theme, week and the time of the last change."""
+        query = (
+            select(campaigns, canvas_versions.c.canvas_json)
+            .join(
+                canvas_versions,
+                (canvas_versions.c.campaign_id == campaigns.c.id)
+                & (canvas_versions.c.version == campaigns.c.canvas_version),
             )
-            for campaign_id, state, n in conn.execute(per_state):
+            .order_by(campaigns.c.created_at.desc())
+        )
+        if not archived:
+            query = query.where(campaigns.c.archived_at.is_(None))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            counts: dict[str, dict[str, int]] = {}
+            changed: dict[str, dt.datetime] = {}
+            per_state = select(
+                items.c.campaign_id, items.c.state, func.count(), func.max(items.c.updated_at)
+            ).group_by(items.c.campaign_id, items.c.state)
+            for campaign_id, state, n, last in conn.execute(per_state):
                 counts.setdefault(campaign_id, dict.fromkeys(STATES, 0))[state] = n
-        return [self._summary(row, counts.get(row.id)) for row in rows]
+                last = _utc(last)
+                if campaign_id not in changed or last > changed[campaign_id]:
+                    changed[campaign_id] = last
+        return [self._summary(row, counts.get(row.id), changed.get(row.id)) for row in rows]
 
     def campaign(self, campaign_id: str) -> CampaignSummary:
-        for summary in self.campaigns():
+        for summary in self.campaigns(archived=True):
             if summary.id == campaign_id:
                 return summary
         raise StoreError(f"找不到活动「{campaign_id}」，可用 campaign-canvas campaigns 查看编号")
@@ -183,6 +200,7 @@ class StoreReads:
                 created_at=_utc(r.created_at),
                 created_by=r.created_by,
                 has_poster_png=bool(r.has_png),
+                layout=r.layout,
             )
             for r in rows
         ]
@@ -249,21 +267,31 @@ class StoreReads:
             )
         return row
 
-    def _summary(self, row: Any, counts: dict[str, int] | None) -> CampaignSummary:
+    def _summary(
+        self, row: Any, counts: dict[str, int] | None, changed: dt.datetime | None
+    ) -> CampaignSummary:
+        canvas = json.loads(row.canvas_json)
         return CampaignSummary(
             id=row.id,
-            name=row.name,
+            name=row.title or row.name,
             canvas_hash=row.canvas_hash,
             canvas_version=row.canvas_version,
             created_at=_utc(row.created_at),
             created_by=row.created_by,
             counts=counts or dict.fromkeys(STATES, 0),
+            brand=canvas["brand"]["name"],
+            theme=canvas["theme"]["name"],
+            week_start=dt.date.fromisoformat(canvas["week_start"]),
+            updated_at=changed or _utc(row.created_at),
+            archived=row.archived_at is not None,
         )
 
 
 def _current_items() -> Any:
     """Items joined with their current version (body and whether a poster is kept)."""
-    return select(items, item_versions.c.body_json, item_versions.c.poster_png.is_not(None)).join(
+    columns = (item_versions.c.body_json, item_versions.c.source, item_versions.c.layout)
+    has_png = item_versions.c.poster_png.is_not(None).label("has_png")
+    return select(items, *columns, has_png).join(
         item_versions,
         (item_versions.c.item_key == items.c.key) & (item_versions.c.version == items.c.version),
     )
@@ -292,5 +320,7 @@ def _stored_item(row: Any) -> StoredItem:
         approved_version=mapping["approved_version"],
         approved_by=mapping["approved_by"],
         approved_at=_utc(mapping["approved_at"]),
-        has_poster_png=bool(row[-1]),
+        has_poster_png=bool(mapping["has_png"]),
+        source=mapping["source"],
+        layout=mapping["layout"],
     )

@@ -7,6 +7,7 @@ Edits carry the version they started from; a stale one is refused with the newer
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipelines.auth import User, require
 from pipelines.canvas import Canvas, describe_validation_error
-from pipelines.content import Item, WeekPackage
+from pipelines.content import Item, Post, WeekPackage
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
 from pipelines.store.models import (
@@ -44,10 +45,12 @@ from pipelines.store.schema import (
     canvas_versions,
     comments,
     configure_sqlite,
+    drafts,
     item_versions,
     items,
     migrate,
     packages,
+    upsert,
     writing,
 )
 from pipelines.store.texts import item_lines
@@ -113,6 +116,7 @@ class Store(StoreReads):
         # Serialise before the transaction: other writers wait only for the inserts themselves.
         canvas_json, package_json = package.canvas.model_dump_json(), package.model_dump_json()
         prepared = prepared_items(package)
+        creating = campaign_id is None
         try:
             with self.writer.begin() as conn:
                 if campaign_id is None:
@@ -177,7 +181,7 @@ class Store(StoreReads):
                     self._check_week(conn, campaign_id)
         except IntegrityError:
             # Another process stored this canvas first (the unique hash decided): that campaign.
-            found = self.find_campaign(digest)
+            found = self.find_campaign(digest) if creating else None
             if found is None:
                 raise
             return found
@@ -315,13 +319,15 @@ class Store(StoreReads):
         expected_version: int,
         source: str = "edited",
         poster_png: bytes | None = None,
+        layout: str | None = None,
     ) -> StoredItem:
         """Save `item` as the next version, if nobody saved another one since `expected_version`.
 
         The item is validated against the campaign's canvas and re-scanned for compliance, and
         the week with it in place must still hold its week-wide rules (checked in the same
         transaction, so two edits cannot together break them). Editing an approved item sends
-        it back to review; the approved text stays in history.
+        it back to review; the approved text stays in history. A poster's chosen `layout`
+        carries over to the next version unless a new one is given.
         """
         require(user, "edit" if source in MANUAL else "generate")
         current = self.item(item_key)
@@ -330,10 +336,14 @@ class Store(StoreReads):
         if current.state == "withdrawn":
             raise StoreError(f"条目「{current.item_id}」已撤下，不能再编辑")
         checked = self._validated(item, self.canvas(current.campaign_id))
+        layout = layout or current.layout
         now = utc_now()
         state = {"approved": "in_review", "rejected": "draft"}.get(current.state, current.state)
         body = checked.model_dump_json()
         with self.writer.begin() as conn:
+            # Writers of one campaign queue on its row (a week being regenerated included), so
+            # they never take item locks in opposite orders.
+            self._campaign_row(conn, current.campaign_id, lock=True)
             result = conn.execute(
                 update(items)
                 .where(items.c.key == item_key, items.c.version == expected_version)
@@ -352,11 +362,25 @@ class Store(StoreReads):
                 raise self._conflict(conn, item_key, expected_version)
             self._insert_versions(
                 conn,
-                [version_row(item_key, expected_version + 1, source, body, poster_png, user, now)],
+                [
+                    version_row(
+                        item_key, expected_version + 1, source, body, poster_png, user, now, layout
+                    )
+                ],
             )
             self._log(conn, current.campaign_id, item_key, source, user, expected_version + 1, "")
-            self._check_edit(conn, current.campaign_id)
+            week = self._check_edit(conn, current.campaign_id)
+            if isinstance(checked, Post):  # a post moved: it and its poster file under the day
+                self._place(conn, current.campaign_id, week, checked)
         return self.item(item_key)
+
+    def _place(self, conn: Connection, campaign_id: str, week: WeekPackage, post: Post) -> None:
+        ids = [post.id] + [p.id for p in week.posters if p.post_id == post.id]
+        conn.execute(
+            update(items)
+            .where(items.c.campaign_id == campaign_id, items.c.item_id.in_(ids))
+            .values(day=post.day)
+        )
 
     def restore(
         self, item_key: str, version: int, *, user: User, expected_version: int
@@ -368,12 +392,12 @@ class Store(StoreReads):
         png = self.poster_png(item_key, version)
         return self.edit_item(
             item_key, old.item, user=user, expected_version=expected_version,
-            source="restored", poster_png=png,
+            source="restored", poster_png=png, layout=old.layout,
         )  # fmt: skip
 
-    def _check_edit(self, conn: Connection, campaign_id: str) -> None:
+    def _check_edit(self, conn: Connection, campaign_id: str) -> WeekPackage:
         try:
-            self._current_week(conn, campaign_id)
+            return self._current_week(conn, campaign_id)
         except ValidationError as exc:
             problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
             raise StoreError(f"修改未保存，和本周其他内容冲突：{problems}") from None
@@ -504,6 +528,46 @@ class Store(StoreReads):
                 item_key=key, version=version, author=user.name, body=body, created_at=now
             )
         )
+
+    # --- managing campaigns and drafts --------------------------------------------------------
+
+    def rename(self, campaign_id: str, title: str, *, user: User) -> None:
+        require(user, "generate")
+        title = title.strip()
+        if not title or len(title) > 100:
+            raise StoreError("活动名称需要 1–100 个字")
+        self._set_campaign(campaign_id, user, "rename", title, title=title)
+
+    def archive(self, campaign_id: str, *, user: User, archived: bool = True) -> None:
+        """Hide a campaign from the list (nothing is deleted; `archived=False` brings it back)."""
+        require(user, "generate")
+        when = utc_now() if archived else None
+        action = "archive" if archived else "unarchive"
+        self._set_campaign(campaign_id, user, action, "", archived_at=when)
+
+    def _set_campaign(
+        self, campaign_id: str, user: User, action: str, detail: str, **values: Any
+    ) -> None:
+        with self.writer.begin() as conn:
+            self._campaign_row(conn, campaign_id, lock=True)
+            conn.execute(update(campaigns).where(campaigns.c.id == campaign_id).values(**values))
+            self._log(conn, campaign_id, None, action, user, None, detail)
+
+    def save_draft(self, owner: str, draft: Mapping[str, Any], campaign_id: str | None) -> None:
+        """Keep one person's canvas form as it is (it may not be a valid canvas yet)."""
+        raw = json.dumps(draft, ensure_ascii=False, default=str)
+        statement = upsert(
+            self.engine, drafts, "owner",
+            owner=owner, draft_json=raw, campaign_id=campaign_id, updated_at=utc_now(),
+        )  # fmt: skip
+        with self.writer.begin() as conn:
+            conn.execute(statement)
+
+    def draft(self, owner: str) -> tuple[dict[str, Any], str | None] | None:
+        """(draft, campaign id) kept for this person, if any."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(drafts).where(drafts.c.owner == owner)).first()
+        return (json.loads(row.draft_json), row.campaign_id) if row else None
 
     def attach_poster(self, item_key: str, version: int, png: bytes) -> None:
         """Keep the rendered poster of one version (rendering is not a content change)."""

@@ -57,7 +57,14 @@ def prepared_items(package: WeekPackage) -> list[Prepared]:
 
 
 def version_row(
-    key: str, version: int, source: str, body: str, png: bytes | None, user: User, now: dt.datetime
+    key: str,
+    version: int,
+    source: str,
+    body: str,
+    png: bytes | None,
+    user: User,
+    now: dt.datetime,
+    layout: str | None = None,
 ) -> dict[str, Any]:
     return dict(
         item_key=key,
@@ -67,6 +74,7 @@ def version_row(
         poster_png=png,
         created_at=now,
         created_by=user.name,
+        layout=layout,
     )
 
 

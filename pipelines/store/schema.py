@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pipelines.errors import StoreError
 
@@ -47,6 +49,8 @@ campaigns = Table(
     Column("canvas_version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(64), nullable=False),
+    Column("title", String(100)),  # v4: a name given in the campaign list (else the canvas's)
+    Column("archived_at", DateTime(timezone=True)),  # v4
 )
 
 canvas_versions = Table(
@@ -109,6 +113,7 @@ item_versions = Table(
     Column("poster_png", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(64), nullable=False),
+    Column("layout", String(40)),  # v4: the poster layout chosen for this version
     UniqueConstraint("item_key", "version"),
 )
 
@@ -149,6 +154,17 @@ users = Table(
 )
 
 
+# A person's unsaved canvas form, kept as they type (one per account).
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("draft_json", Text, nullable=False),
+    Column("campaign_id", String(16)),  # the campaign the draft was opened from, if any
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     tables = [meta, campaigns, canvas_versions, packages, items, item_versions, comments, audit_log]
     metadata.create_all(conn, tables=tables)
@@ -183,8 +199,25 @@ def _v3(conn: Connection) -> None:
     conn.execute(text("CREATE UNIQUE INDEX ux_campaigns_canvas_hash ON campaigns (canvas_hash)"))
 
 
+def _v4(conn: Connection) -> None:
+    """Chosen poster layouts, campaign titles and archiving, canvas drafts."""
+    _add_columns(conn, item_versions, "layout")
+    _add_columns(conn, campaigns, "title", "archived_at")
+    drafts.create(conn)
+
+
+def _add_columns(conn: Connection, table: Table, *names: str) -> None:
+    # The Table objects above describe the latest schema, so _v1's create_all may have made these.
+    present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
 # Numbered, append-only. A new column or table is a new function here, never an edit above.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -219,6 +252,14 @@ def migrate(engine: Engine) -> int:
             conn.execute(meta.delete().where(meta.c.key == "schema_version"))
             conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
     return SCHEMA_VERSION
+
+
+def upsert(engine: Engine, table: Table, key: str, **values: object) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE: one statement, so two writers never collide."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(table).values(**values)
+    changed = {name: insert.excluded[name] for name in values if name != key}
+    return insert.on_conflict_do_update(index_elements=[table.c[key]], set_=changed)
 
 
 def writing(engine: Engine) -> Engine:

@@ -40,8 +40,15 @@ def engine(fake_engine: FakeEngine, monkeypatch: pytest.MonkeyPatch) -> FakeEngi
 def app() -> Callable[..., AppTest]:
     """A fresh app session, optionally on a page (`app("app_pages/week.py")`)."""
 
-    def start(page: str | None = None, **state: object) -> AppTest:
+    def start(
+        page: str | None = None, package: WeekPackage | None = None, **state: object
+    ) -> AppTest:
+        """`package`, when given, is stored as a campaign and opened (the canvas draft came
+        from it), as if the person had generated it earlier."""
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if package is not None:
+            campaign = store_week(package)
+            state = {common.CAMPAIGN: campaign, common.DRAFT_OF: campaign, **state}
         for key, value in state.items():
             at.session_state[key] = value
         at.run()
@@ -63,6 +70,31 @@ def week() -> WeekPackage:
 
     canvas = load_canvas(APP.parent / "assets" / "examples" / "fresh_groupbuy.toml")
     return generate_week(with_live(canvas), TemplateEngine(seed=0))
+
+
+def store_week(package: WeekPackage) -> str:
+    """Save a week in the sandbox's store as the single-user admin; returns the campaign id."""
+    from pipelines.auth import local_user
+    from pipelines.settings import load_settings
+    from pipelines.store import open_store
+
+    store = open_store(load_settings())
+    try:
+        return store.save_package(package, user=local_user())
+    finally:
+        store.close()
+
+
+def stored_week(at: AppTest) -> WeekPackage:
+    """The open campaign's week as the store holds it (the session keeps only the id)."""
+    from pipelines.settings import load_settings
+    from pipelines.store import open_store
+
+    store = open_store(load_settings())
+    try:
+        return store.week(at.session_state[common.CAMPAIGN])
+    finally:
+        store.close()
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ from app_pages import common
 from pipelines.canvas import load_canvas
 from pipelines.content import WeekPackage
 from pipelines.engines.template import TemplateEngine
+from pipelines.settings import load_settings
+from pipelines.store import open_store
 from pipelines.tasks import generate_week
+from tests.app.conftest import stored_week
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
@@ -56,7 +59,7 @@ def test_editing_a_poster_headline_re_renders_it(app, week: WeekPackage) -> None
     next(t for t in at.text_input if t.label.startswith("主标题")).set_value("暖锅季开团啦")
     next(b for b in at.button if b.label == "保存并重新渲染").click().run()
     assert not at.exception
-    assert at.session_state[common.PACKAGE].item(first.id).headline == "暖锅季开团啦"
+    assert stored_week(at).item(first.id).headline == "暖锅季开团啦"
 
 
 def test_choosing_a_layout_is_kept_for_that_poster(app, week: WeekPackage) -> None:
@@ -67,7 +70,9 @@ def test_choosing_a_layout_is_kept_for_that_poster(app, week: WeekPackage) -> No
     box = at.selectbox(key=f"layout.{first.id}")
     other = next(name for name in list_layouts() if name != box.value)
     box.select(other).run()
-    assert at.session_state[common.LAYOUTS][first.id] == other
+    assert not at.exception and not at.error
+    stored = open_store(load_settings()).item(f"{at.session_state[common.CAMPAIGN]}/{first.id}")
+    assert stored.layout == other and stored.has_poster_png  # the export ships this image
     at.switch_page("app_pages/fabe.py").run()
     at.switch_page("app_pages/posters.py").run()
     assert at.selectbox(key=f"layout.{first.id}").value == other
@@ -99,7 +104,7 @@ def test_editing_a_script_line_changes_the_stored_script(app, week: WeekPackage)
     }
     next(b for b in at.button if b.label == "保存台词").click().run()
     assert not at.exception
-    script = at.session_state[common.PACKAGE].livestream
+    script = stored_week(at).livestream
     assert script.acts[0].blocks[0].lines[0].words == "家人们晚上好，欢迎来到邻里鲜直播间！"
 
 

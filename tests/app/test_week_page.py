@@ -7,6 +7,7 @@ from pipelines.canvas import Canvas
 from pipelines.content import WeekPackage
 from pipelines.engines.base import TaskKind
 from pipelines.errors import EngineError
+from tests.app.conftest import stored_week
 
 WEEK = "app_pages/week.py"
 
@@ -25,11 +26,11 @@ def test_generating_fills_the_week_and_shows_the_calendar(app, engine, canvas: C
     at = app(WEEK, canvas=canvas)
     generate(at)
     assert not at.exception
-    package: WeekPackage = at.session_state[common.PACKAGE]
+    package: WeekPackage = stored_week(at)
     assert package is not None and package.complete
     post_buttons = [b for b in at.button if b.key and b.key.startswith("open.")]
     assert len(post_buttons) == len(package.calendar.posts)
-    assert at.status[0].label.startswith("生成完成")
+    assert at.success[0].value.startswith("生成完成")
     assert {m.label for m in at.metric} >= {"帖子", "海报"}
 
 
@@ -39,7 +40,7 @@ def test_the_generated_week_reaches_the_review_queue(app, engine, canvas: Canvas
 
     at = app(WEEK, canvas=canvas)
     generate(at)
-    package = at.session_state[common.PACKAGE]
+    package = stored_week(at)
     stored = open_store(load_settings()).items(at.session_state[common.CAMPAIGN])
     assert {s.item_id for s in stored} == {item.id for item in package.items()}
 
@@ -52,7 +53,7 @@ def test_reruns_and_page_switches_never_call_the_engine_again(app, engine, canva
     at.switch_page("app_pages/fabe.py").run()
     at.switch_page(WEEK).run()
     assert len(engine.history) == calls
-    assert at.session_state[common.PACKAGE] is not None
+    assert stored_week(at) is not None
     assert [b for b in at.button if b.key and b.key.startswith("open.")]
 
 
@@ -63,7 +64,7 @@ def test_a_failed_task_shows_its_chinese_error_and_the_rest_stays_usable(
     at = app(WEEK, canvas=live_canvas)
     generate(at)
     assert any("livestream" in e.value and "模型服务超时" in e.value for e in at.error)
-    assert at.session_state[common.PACKAGE].calendar is not None
+    assert stored_week(at).calendar is not None
     at.switch_page("app_pages/livestream.py").run()
     assert "直播脚本没有生成成功" in at.warning[0].value
 
@@ -88,7 +89,7 @@ def test_editing_a_post_changes_the_stored_item(app, week: WeekPackage) -> None:
     next(t for t in at.text_input if t.label == "标题").set_value("周一早安：今天的菜到了")
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert not at.exception
-    assert at.session_state[common.PACKAGE].item(post_id).title == "周一早安：今天的菜到了"
+    assert stored_week(at).item(post_id).title == "周一早安：今天的菜到了"
     assert "已保存" in at.success[0].value
 
 
@@ -99,7 +100,7 @@ def test_an_edit_that_breaks_a_rule_is_refused_in_chinese(app, week: WeekPackage
     next(t for t in at.text_input if t.label == "标题").set_value(taken)
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert any("标题重复" in e.value for e in at.error)
-    assert at.session_state[common.PACKAGE].item(post_id).title != taken
+    assert stored_week(at).item(post_id).title != taken
 
 
 def test_regenerating_one_post_makes_exactly_one_engine_call(
@@ -110,7 +111,9 @@ def test_regenerating_one_post_makes_exactly_one_engine_call(
     at.button(key=f"regen.{post_id}").click().run()
     assert not at.exception
     assert [t.item_id for t in engine.history] == [post_id]
-    assert at.session_state[common.REGENERATIONS] == {post_id: 1}
+    assert [t.variant for t in engine.history] == [1]  # the variant counts stored versions
+    at.button(key=f"regen.{post_id}").click().run()
+    assert [t.variant for t in engine.history] == [1, 2]
 
 
 def test_editing_the_table_changes_the_post(app, week: WeekPackage) -> None:
@@ -126,10 +129,7 @@ def test_editing_the_table_changes_the_post(app, week: WeekPackage) -> None:
     }
     at.run()
     first = sorted(week.calendar.posts, key=lambda p: (p.day, p.time))[0]
-    assert (
-        at.session_state[common.PACKAGE].item(first.id).body
-        == "今天的菜已经到自提点，下班顺路来拿。"
-    )
+    assert stored_week(at).item(first.id).body == "今天的菜已经到自提点，下班顺路来拿。"
 
 
 def test_a_canvas_changed_after_generation_is_flagged(app, week: WeekPackage) -> None:
