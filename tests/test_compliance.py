@@ -341,3 +341,110 @@ def test_the_packaged_lexicon_is_consistent() -> None:
     }
     assert all(r.law and r.why for r in lexicon.rules)
     assert all(r.suggestion for r in lexicon.rules if r.kind != "allow")
+
+
+# --- normalisation: OpenCC, emoji, joining marks, split characters (issue 11) ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "channel"),
+    [
+        ("這款精華能根治痘痘", "根治", None),  # traditional, through OpenCC t2s
+        ("全🔥网最低价，快来", "全🔥网最低价", None),  # an emoji between the characters
+        ("全-网-最-低价", "全-网-最-低价", None),  # joining marks between Chinese characters
+        ("想要的加彳敚信聊", "加彳敚信", "小红书"),  # a split 微
+        ("有事找我徽信", "徽信", "小红书"),  # a look-alike 微
+        ("想要可以加薇", "加薇", "小红书"),
+        ("vx同号，备注小红书", "vx", "小红书"),
+    ],
+)
+def test_disguised_terms_are_found_and_spans_are_the_original(
+    text: str, span: str, channel: str | None
+) -> None:
+    found = scan_text(text, channel=channel)
+    assert span in [f.span for f in found if f.severity == "error"]
+    assert all(text[f.start : f.end] == f.span for f in found)
+
+
+def test_a_range_between_digits_is_not_joined() -> None:
+    assert load_lexicon().normalise("甩掉5-8公斤").text == "甩掉5-8公斤"
+
+
+# --- precision principles: each a rule with its reason ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("这条裙子最大的亮点在于灯笼袖的设计", "本商品自己的几个设计点"),
+        ("这款外套最吸引人的是金色纽扣", "本商品自己最突出的一处设计"),
+        ("咖啡豆烘焙后1-3个月风味最佳", "不是和别家比"),
+        ("面包最佳储存温度为15-20度", "消费提示"),
+        ("也不是越新鲜的豆子就是最好喝的", "否定说法"),
+        ("山海关有“天下第一关”之称", "专有名称"),
+        ("我们追求极致安全", "目标或理念"),
+        ("顾客第一、诚信至上", "经营理念"),
+        ("黑巧克力里可可脂含量最高", "可测量的量"),
+        ("故宫是世界上最大的古代木结构建筑群", "场馆、建筑"),
+    ],
+)
+def test_a_precision_principle_makes_a_warning_with_its_reason(text: str, reason: str) -> None:
+    found = scan_text(text)
+    assert found and all(f.severity == "warning" for f in found)
+    assert any(reason in f.why for f in found)
+
+
+def test_a_label_percentage_is_a_warning_and_passes_when_the_canvas_gives_it(
+    fresh: Canvas,
+) -> None:
+    for text in ["面料：棉100%", "100%纯棉面料", "里衬选用100%涤纶"]:
+        (finding,) = scan_text(text)
+        assert finding.severity == "warning" and "成分标签" in finding.why
+    data = fresh.model_dump(mode="json")
+    data["products"][0]["features"].append("面料 棉100%")
+    labelled = Canvas.model_validate(data)
+    assert scan_text("面料：棉100%，亲肤透气", canvas=labelled) == []
+    assert has_errors(scan_text("这款面霜100%纯天然成分", canvas=labelled))
+
+
+def test_a_week_that_copies_label_evidence_has_no_error_against_itself() -> None:
+    from pipelines.engines.template import TemplateEngine
+    from pipelines.tasks import generate_week
+
+    canvas = load_canvas(EXAMPLES[0])
+    data = canvas.model_dump(mode="json")
+    data["products"][0]["features"][0] = "面料 棉100%"
+    data["products"][0]["evidence"] = ["吊牌标注 棉100%"]
+    canvas = Canvas.model_validate(data)
+    week = generate_week(canvas, TemplateEngine(seed=0))
+    assert any("棉100%" in text for item in week.items() for text in _texts(item))
+    assert not any(has_errors(findings) for _, findings in scan_package(week))
+
+
+def _texts(item) -> list[str]:
+    from pipelines.content import iter_texts
+
+    return [text for _, text in iter_texts(item)]
+
+
+# --- one definition of "a figure the canvas gave" --------------------------------------------
+
+
+def test_the_models_and_the_checker_share_one_evidence_function(fresh: Canvas) -> None:
+    from pipelines.content.evidence import CanvasEvidence, plain
+
+    backing = CanvasEvidence.of(fresh)
+    assert backing.unbacked(plain("上周团购复购 126 单")) == []
+    assert backing.unbacked(plain("复购500单")) == ["500"]  # 500 is in the canvas only as 500g
+    colour = fresh.brand.colors[0].lstrip("#")[:4]
+    assert not backing.backs(f"已售{colour}件")  # the brand colours are not evidence
+    points = SellingPoints(
+        id="fabe-beef",
+        product_id="beef",
+        product="原切牛肉卷",
+        fabe=[Fabe(feature="原切", advantage="口感好", benefit="孩子爱吃", evidence="复购500单")],
+        scene_line="下班来不及做饭",
+        variants=[ChannelVariant(channel=Channel.GROUP, persona="宝妈", body="原切牛肉卷")],
+    )
+    with pytest.raises(ValueError, match="500"):
+        SellingPoints.model_validate(points.model_dump(), context={"canvas": fresh})

@@ -67,7 +67,8 @@ class Principle:
     """Why a match that looks like a violation is only worth a warning (a precision rule).
 
     It applies to a match of one of its categories when every window it names matches: `hit`
-    the matched words, `before` the clause before them, `after` the clause after them.
+    the matched words, `before` the clause before them, `after` the clause after them, `phrase`
+    the matched words with the rest of their clause.
     """
 
     id: str
@@ -77,6 +78,7 @@ class Principle:
     hit: re.Pattern[str] | None
     before: re.Pattern[str] | None
     after: re.Pattern[str] | None
+    phrase: re.Pattern[str] | None
 
     def holds(self, category: str, hit: str, before: str, after: str) -> bool:
         return (
@@ -84,6 +86,7 @@ class Principle:
             and (self.hit is None or self.hit.fullmatch(hit) is not None)
             and (self.before is None or self.before.search(before) is not None)
             and (self.after is None or self.after.match(after) is not None)
+            and (self.phrase is None or self.phrase.match(hit + after) is not None)
         )
 
 
@@ -175,7 +178,7 @@ class Lexicon:
                 categories=frozenset(raw["categories"]),
                 **{
                     window: _compile(self._expand(raw[window])) if window in raw else None
-                    for window in ("hit", "before", "after")
+                    for window in ("hit", "before", "after", "phrase")
                 },
             )
         except KeyError as exc:
