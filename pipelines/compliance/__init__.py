@@ -4,10 +4,12 @@
     scan_text("全网最低价，手慢无！")            # findings with spans into the original text
     annotate(post, canvas)                        # the same item, its `findings` filled in
 
-The lexicon and the rules are data (pipelines/playbook/compliance.toml). Categories: 绝对化用语,
-虚构数据, 医疗功效, 诱导分享, 站外导流 (小红书 only), 虚假紧迫, and the canvas's own 避免用词.
-Known exemptions (第一次, 最佳食用期, the brand's trademarks, self-comparison) are warnings with
-the reason. Evidence claims are checked against the canvas's numbers and words: unbacked ones are
+The lexicon and the rules are data (pipelines/playbook/compliance.toml, with the word lists in
+compliance_words.toml). Categories: 绝对化用语, 虚构数据, 医疗功效, 效果保证, 诱导分享,
+站外导流 (小红书 only), 虚假紧迫, and the canvas's own 避免用词. Precision principles (label
+facts, self-description, consumption advice, negation, proper names, aspiration, objective facts)
+turn a match into a warning with the reason. Figures are checked against the canvas's evidence
+(pipelines/content/evidence.py, the same function the output models use): unbacked ones are
 errors when a canvas is given, warnings ("请核实有据") when not.
 
 Texts of one channel are joined and scanned in one pass (a week package takes a few scans, not
