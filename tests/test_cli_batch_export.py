@@ -113,3 +113,22 @@ def test_batch_generates_stores_and_resumes_with_the_template_engine(tmp_path, c
     assert main(args) == 1
     assert "完成 0 个，跳过 2 个" in capsys.readouterr().out
     assert len(store.campaigns()) == 2
+
+
+def test_migrate_creates_the_schema_once_and_refuses_a_newer_database(
+    tmp_path, capsys, monkeypatch
+):
+    from sqlalchemy import create_engine, update
+
+    from pipelines.store.schema import SCHEMA_VERSION, meta
+
+    url = f"sqlite:///{tmp_path / 'team.db'}"
+    monkeypatch.setenv("CC_DATABASE_URL", url)
+    assert main(["migrate"]) == 0 and main(["migrate"]) == 0
+    assert capsys.readouterr().out.count(f"第 {SCHEMA_VERSION} 版") == 2
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(meta).values(value=str(SCHEMA_VERSION + 1)))
+    engine.dispose()
+    assert main(["migrate"]) == 2
+    assert "请先升级程序" in capsys.readouterr().err

@@ -12,8 +12,12 @@ import importlib
 import sys
 
 from pipelines.errors import CampaignCanvasError
+from pipelines.textsafe import for_terminal
 
-COMMANDS = ["week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster"]
+COMMANDS = [
+    "week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster",
+    "migrate",
+]  # fmt: skip
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -35,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CampaignCanvasError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{for_terminal(str(exc), keep_newlines=True)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
