@@ -158,6 +158,19 @@ def test_an_engine_that_cannot_start_fails_its_canvas_in_chinese(tmp_path, canva
     assert reason and not reason.isascii()
 
 
+def test_the_batch_keeps_its_posters_in_the_store_as_written(tmp_path, canvas, store, settings):
+    job = Job("x", canvas.model_dump_json(), "0" * 64, tmp_path / "x", tmp_path, settings, True)
+    status, campaign = generate_one(job)
+    assert status == "ok"
+    posters = store.items(campaign, kind="poster_copy")
+    assert posters and all(p.has_poster_png for p in posters)
+    first = posters[0]
+    assert (
+        store.poster_png(first.key)
+        == (tmp_path / "x" / "posters" / f"{first.item_id}.png").read_bytes()
+    )
+
+
 # --- inputs -----------------------------------------------------------------------------------
 
 HEADER = [

@@ -80,8 +80,11 @@ def output_folder(out_dir: Path, canvas: Canvas, digest: str) -> Path:
     return out_dir / f"{normalise_name(canvas.name.replace('.', '-'))}-{digest[:8]}"
 
 
-def write_outputs(package: WeekPackage, folder: Path, *, base_dir: Path, posters: bool) -> None:
-    """package.json, package.md and posters, all-or-nothing (written aside, then renamed)."""
+def write_outputs(
+    package: WeekPackage, folder: Path, *, base_dir: Path, posters: bool
+) -> dict[str, bytes]:
+    """package.json, package.md and posters, all-or-nothing (written aside, then renamed).
+    Returns the posters' PNG bytes by poster id, for the store."""
     from pipelines.render_md import package_markdown
 
     part = folder.with_name(folder.name + ".part")
@@ -89,13 +92,16 @@ def write_outputs(package: WeekPackage, folder: Path, *, base_dir: Path, posters
     part.mkdir(parents=True)
     (part / "package.json").write_text(package.model_dump_json(indent=2), encoding="utf-8")
     (part / "package.md").write_text(package_markdown(package), encoding="utf-8")
+    images: dict[str, bytes] = {}
     if posters and package.posters:
         from pipelines.poster import write_week_posters
 
         # One canvas per process already: no nested process pool.
-        write_week_posters(package, part / "posters", base_dir=base_dir, workers=1)
+        for path in write_week_posters(package, part / "posters", base_dir=base_dir, workers=1):
+            images[path.stem] = path.read_bytes()
     shutil.rmtree(folder, ignore_errors=True)
     part.rename(folder)
+    return images
 
 
 _stores: dict[str, Store] = {}
@@ -128,8 +134,9 @@ def generate_one(job: Job) -> tuple[str, str]:
             causes = sorted(package.failures, key=lambda f: f.skipped)  # root causes first
             reasons = "；".join(f"{f.task_id}：{f.message}" for f in causes[:3])
             return "failed", f"有 {len(package.failures)} 个任务未完成（{reasons}）"
-        write_outputs(package, job.folder, base_dir=job.base_dir, posters=job.posters)
-        return "ok", worker_store(settings).save_package(package, user=BATCH_USER)
+        images = write_outputs(package, job.folder, base_dir=job.base_dir, posters=job.posters)
+        store = worker_store(settings)
+        return "ok", store.save_package(package, user=BATCH_USER, posters=images)
     except CampaignCanvasError as exc:
         return "failed", str(exc)
     except OSError as exc:
