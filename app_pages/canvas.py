@@ -22,7 +22,7 @@ from app_pages._canvas_io import (
 from pipelines.canvas import Canvas, Product, normalise_name
 from pipelines.errors import CampaignCanvasError
 from pipelines.poster import load_image
-from pipelines.poster.images import find_image, image_store, read_image_file
+from pipelines.poster.images import MAX_BYTES, find_image, image_store, read_image_file
 from pipelines.textcheck import printable
 
 common.init_state()
@@ -189,7 +189,7 @@ if canvas is None:
     st.stop()
 
 st.subheader("商品图片", divider="gray")
-st.caption("海报会用到商品图。支持 JPG / PNG / WebP，单张不超过 20 MB。")
+st.caption(f"海报会用到商品图。支持 JPG / PNG / WebP，单张不超过 {MAX_BYTES // 1048576} MB。")
 columns = st.columns(min(4, len(canvas.products)))
 for index, product in enumerate(canvas.products):
     with columns[index % len(columns)], st.container(border=True):
