@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipelines.auth import User, require
 from pipelines.canvas import Canvas, describe_validation_error
+from pipelines.compliance import annotate
 from pipelines.content import Item, Post, WeekPackage
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
@@ -33,7 +34,6 @@ from pipelines.store.models import (
 from pipelines.store.queries import StoreReads
 from pipelines.store.rows import (
     Prepared,
-    annotator,
     canvas_hash,
     prepared_items,
     utc_now,
@@ -413,12 +413,7 @@ class Store(StoreReads):
             raise StoreError(
                 "修改未保存，内容有问题：\n" + "\n".join(f"- {x}" for x in lines)
             ) from None
-        annotate = annotator()
-        if annotate is not None:
-            annotate(checked, canvas)
-        else:
-            checked.findings = list(item.findings)
-        return checked
+        return annotate(checked, canvas)
 
     def _conflict(self, conn: Connection, item_key: str, expected: int) -> VersionConflict:
         newer = self._stored(conn, item_key)

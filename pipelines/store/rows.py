@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from pipelines.auth import User
 from pipelines.canvas import Canvas
-from pipelines.compliance import annotate
 from pipelines.content import Item, Post, PosterCopy, WeekPackage
 from pipelines.store.models import kind_of
 
@@ -76,8 +75,3 @@ def version_row(
         created_by=user.name,
         layout=layout,
     )
-
-
-def annotator() -> Callable[[Item, Canvas], Item]:
-    """The compliance checker every stored edit is scanned with."""
-    return annotate
