@@ -306,18 +306,28 @@ class Canvas(_Model):
         return self
 
     @model_validator(mode="after")
-    def _avoided_words_unused(self) -> Canvas:
-        # A word the canvas itself uses cannot be avoided: the engines would cut it out of the
-        # product's own name, a quoted proof or a channel, and the week would no longer match.
-        if not self.avoid_words:
+    def _names_survive_avoided_words(self) -> Canvas:
+        # The engines cut avoided words out of what they write, the canvas's own words included;
+        # a name made only of avoided words would be left blank on every post and poster.
+        words = sorted(self.avoid_words, key=len, reverse=True)
+        if not words:
             return self
-        data = self.model_dump(mode="json", exclude={"avoid_words"})
-        for word in self.avoid_words:
-            where = _first_use(data, word)
-            if where is not None:
+        names = [
+            ("活动名称", self.name),
+            ("主题名称", self.theme.name),
+            ("品牌/门店名称", self.brand.name),
+            ("人设昵称", self.speaker.name),
+            *((f"人群「{p.name}」的名称", p.name) for p in self.personas),
+            *((f"商品「{p.name}」的名称", p.name) for p in self.products),
+        ]
+        for label, name in names:
+            left = name
+            for word in words:
+                left = left.replace(word, "")
+            if not any(unicodedata.category(ch)[0] in "LN" for ch in left):
+                used = "、".join(f"「{w}」" for w in words if w in name)
                 raise ValueError(
-                    f"避免用词「{word}」出现在{_field_label(Canvas, where)}里：画布自己用到的词"
-                    "无法避免，请改掉那里的说法，或从避免用词里删去"
+                    f"避免用词 {used} 会把{label}「{name}」整个删掉：请从避免用词里删去，或改名称"
                 )
         return self
 
@@ -380,20 +390,6 @@ _PATTERN_HINTS = {
     "#[0-9A-Fa-f]{6}": "颜色格式应为 #RRGGBB（如 #E4393C）",
     "[a-z0-9]": "编号只能用小写字母、数字、- 和 _，最长 32 位",
 }
-
-
-def _first_use(data: Any, word: str) -> tuple[int | str, ...] | None:
-    """The location of the first text in `data` (plain JSON data) that contains `word`."""
-    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
-    while stack:
-        value, loc = stack.pop(0)
-        if isinstance(value, str) and word in value:
-            return loc
-        if isinstance(value, dict):
-            stack.extend((v, (*loc, k)) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, (*loc, i)) for i, v in enumerate(value))
-    return None
 
 
 def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
