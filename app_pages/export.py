@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common
-from pipelines.auth import User
+from pipelines.auth import User, can
 from pipelines.errors import CampaignCanvasError
 from pipelines.export import bundle_folder, store_posters, zip_bytes
 from pipelines.store import STATE_LABELS, Store
@@ -39,7 +39,9 @@ st.caption(
     " · ".join(f"{STATE_LABELS[s]} {n}" for s, n in summary.counts.items() if n) or "没有条目"
 )
 # Only an admin may ship unapproved drafts (e.g. to show a client); everyone else ships approved.
-everything = user.role == "admin" and st.toggle("包含未通过的条目（草稿预览）", key="export.all")
+everything = can(user, "export_drafts") and st.toggle(
+    "包含未通过的条目（草稿预览）", key="export.all"
+)
 approved_only = not everything
 st.markdown(
     "导出包含：一周日历（XLSX、CSV、ICS 日历）、直播脚本（DOCX、Markdown）、FABE 卖点（XLSX）、"
@@ -49,7 +51,7 @@ st.markdown(
 if st.button("生成导出包", key=f"export.build.{campaign_id}", icon=":material/archive:"):
     try:
         with st.spinner("正在打包…"):
-            view = store.package(campaign_id, approved_only=approved_only)
+            view = store.package(campaign_id, user=user, approved_only=approved_only)
             data = zip_bytes(view, approved_only=approved_only, posters=store_posters(store))
     except CampaignCanvasError as exc:
         common.show_error(exc)

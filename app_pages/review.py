@@ -152,8 +152,8 @@ def _poster(key: str, version: int, database_url: str) -> bytes | str:
         return str(exc)
     if png is None:
         return "海报尚未渲染"
-    if not stored.has_poster_png and stored.version == version:
-        store.attach_poster(key, version, png)
+    if not stored.has_poster_png and stored.version == version and can(user, "edit"):
+        store.attach_poster(key, version, png, user=user)
     return png
 
 

@@ -33,12 +33,13 @@ ROLE_LABELS: dict[str, str] = {"operator": "运营", "reviewer": "审核", "admi
 LOCAL_MODE_LABEL = "本地单人模式"
 
 Action = Literal[
-    "view", "export", "create", "generate", "edit", "submit",
+    "view", "export", "export_drafts", "create", "generate", "edit", "submit",
     "comment", "approve", "reject", "users", "settings",
 ]  # fmt: skip
 ACTION_LABELS: dict[str, str] = {
     "view": "查看",
     "export": "导出",
+    "export_drafts": "导出未通过的草稿",
     "create": "新建活动",
     "generate": "生成内容",
     "edit": "编辑",
@@ -72,7 +73,7 @@ class User:
 
     @property
     def label(self) -> str:
-        suffix = LOCAL_MODE_LABEL if self.local else ROLE_LABELS[self.role]
+        suffix = LOCAL_MODE_LABEL if self.local else ROLE_LABELS.get(self.role, self.role)
         return f"{self.name}（{suffix}）"
 
 
@@ -155,8 +156,12 @@ class UserDirectory:
         """People from the users file, then from the database (the file wins on a shared name)."""
         directory = cls.load(users_file(settings))
         for name, (role, hashed) in _database_users(settings).items():
-            if role in ROLES:
-                directory._entries.setdefault(name, (role, hashed))  # type: ignore[arg-type]
+            if role not in ROLES:
+                raise ConfigError(
+                    f"数据库里的用户「{name}」角色是「{role}」，不认识；角色应为 {list(ROLES)}，"
+                    "请用 campaign-canvas users add 重新设置"
+                )
+            directory._entries.setdefault(name, (role, hashed))  # type: ignore[arg-type]
         return directory
 
     @classmethod

@@ -67,6 +67,9 @@ class Settings(BaseModel):
     cc_users_file: Path | None = None  # default <cc_data_dir>/users.toml (pipelines/auth.py)
     cc_seed: int = 0
     cc_timezone: str = Field("Asia/Shanghai", description="times are stored in UTC, shown here")
+    cc_four_eyes: bool | None = Field(
+        None, description="nobody approves their own edit; default: on when users exist"
+    )
 
     @field_validator("cc_timezone")
     @classmethod

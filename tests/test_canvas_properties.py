@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.auth import User
+from pipelines.auth import User, local_user
 from pipelines.canvas import Canvas, parse_canvas
 from pipelines.errors import CanvasError
 from pipelines.export import store_posters, zip_bytes
@@ -149,7 +149,10 @@ def assert_the_pipeline_takes(canvas: Canvas, store) -> None:
     assert not week.failures, [(f.task_id, f.message) for f in week.failures]
     package_markdown(week)
     campaign = store.save_package(week, user=OPERATOR)
-    data = zip_bytes(store.package(campaign, approved_only=False), posters=store_posters(store))
+    data = zip_bytes(
+        store.package(campaign, user=local_user(), approved_only=False),
+        posters=store_posters(store),
+    )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         manifest_name = next(n for n in archive.namelist() if n.endswith("manifest.json"))
         manifest = json.loads(archive.read(manifest_name))

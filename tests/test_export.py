@@ -13,7 +13,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from week_factory import make_week
 
-from pipelines.auth import User, UserDirectory
+from pipelines.auth import User, UserDirectory, local_user
 from pipelines.errors import ExportError
 from pipelines.export import safe_name, store_posters, zip_bytes
 from pipelines.export.sheets import _plain
@@ -53,7 +53,7 @@ def unzip(data: bytes) -> dict[str, bytes]:
 
 @pytest.fixture
 def approved(store, campaign) -> dict[str, bytes]:
-    return unzip(zip_bytes(store.package(campaign, approved_only=True), posters=tiny_png))
+    return unzip(zip_bytes(store.package(campaign, user=local_user()), posters=tiny_png))
 
 
 def test_the_bundle_holds_every_format(approved):
@@ -126,7 +126,13 @@ def test_unapproved_items_are_absent_from_every_file(approved):
 
 
 def test_all_exports_every_item(store, campaign):
-    files = unzip(zip_bytes(store.package(campaign), approved_only=False, posters=tiny_png))
+    files = unzip(
+        zip_bytes(
+            store.package(campaign, user=local_user(), approved_only=False),
+            approved_only=False,
+            posters=tiny_png,
+        )
+    )
     manifest = json.loads(files["manifest.json"])
     assert manifest["approved_only"] is False
     assert len(manifest["items"]) == 41
@@ -136,14 +142,18 @@ def test_all_exports_every_item(store, campaign):
 def test_nothing_approved_means_no_export(store, canvas):
     campaign = store.save_package(make_week(canvas), user=OPERATOR)
     with pytest.raises(ExportError, match="没有已通过的条目"):
-        zip_bytes(store.package(campaign, approved_only=True))
+        zip_bytes(store.package(campaign, user=local_user()))
 
 
 def test_no_secret_is_ever_written_into_an_export(store, campaign, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-export-secret-123")
     settings = load_settings(cc_users_file=tmp_path / "users.toml")
     UserDirectory.from_settings(settings).add("小蓝", "reviewer", "pa55word")
-    data = zip_bytes(store.package(campaign), approved_only=False, posters=tiny_png)
+    data = zip_bytes(
+        store.package(campaign, user=local_user(), approved_only=False),
+        approved_only=False,
+        posters=tiny_png,
+    )
     everything = b"".join(unzip(data).values())
     for secret in (b"sk-export-secret-123", b"$argon2", b"pa55word", b"password"):
         assert secret not in everything
@@ -165,7 +175,11 @@ def test_file_names_from_user_text_are_safe(name, expected):
 def test_a_hostile_campaign_name_cannot_escape_the_bundle_folder(store, canvas):
     hostile = make_week(canvas.model_copy(update={"name": "../../逃逸"}))
     campaign = store.save_package(hostile, user=OPERATOR)
-    data = zip_bytes(store.package(campaign), approved_only=False, posters=tiny_png)
+    data = zip_bytes(
+        store.package(campaign, user=local_user(), approved_only=False),
+        approved_only=False,
+        posters=tiny_png,
+    )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
     assert all(".." not in n and not n.startswith("/") for n in names)
@@ -179,7 +193,7 @@ def test_generated_text_never_becomes_a_spreadsheet_formula(text):
 
 def test_posters_are_rendered_from_the_stored_copy_when_none_is_kept(store, campaign):
     pytest.importorskip("pipelines.poster")
-    view = store.package(campaign, approved_only=True)
+    view = store.package(campaign, user=local_user())
     (poster,) = view.posters
     png = store_posters(store)(poster)
     assert png.startswith(b"\x89PNG")
@@ -187,6 +201,11 @@ def test_posters_are_rendered_from_the_stored_copy_when_none_is_kept(store, camp
 
 def test_a_poster_kept_with_its_version_is_the_one_that_ships(store, campaign):
     key = f"{campaign}/poster-post-d1-02"
-    store.attach_poster(key, 1, b"\x89PNG the image the reviewer saw")
-    files = unzip(zip_bytes(store.package(campaign), posters=store_posters(store)))
+    store.attach_poster(key, 1, b"\x89PNG the image the reviewer saw", user=local_user())
+    files = unzip(
+        zip_bytes(
+            store.package(campaign, user=local_user(), approved_only=False),
+            posters=store_posters(store),
+        )
+    )
     assert files["posters/post-d1-02.png"] == b"\x89PNG the image the reviewer saw"

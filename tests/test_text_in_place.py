@@ -11,7 +11,7 @@ import pytest
 from test_prompting import a_post
 from week_factory import make_week, with_live
 
-from pipelines.auth import User
+from pipelines.auth import User, local_user
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.content import WeekPackage
 from pipelines.engines.base import Task, TaskKind
@@ -169,7 +169,9 @@ def test_the_exported_markdown_files_escape_html_and_neutralise_links(hostile_we
     store = open_store(load_settings(env={}, cc_data_dir=tmp_path / "data"))
     try:
         campaign = store.save_package(hostile_week, user=User("小王", "operator"))
-        files = bundle_files(store.package(campaign, approved_only=False), approved_only=False)
+        files = bundle_files(
+            store.package(campaign, user=local_user(), approved_only=False), approved_only=False
+        )
     finally:
         store.close()
     assert_inert(files[name].decode())

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from pipelines.auth import require
+from pipelines.cli.identity import add_identity, cli_user
 from pipelines.settings import load_settings
 from pipelines.store import STATE_LABELS, open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("campaigns", help="列出已保存的活动（编号在前）")
+    add_identity(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(load_settings())
+    settings = load_settings()
+    require(cli_user(args, settings), "view")
+    store = open_store(settings)
     try:
         summaries = store.campaigns()
     finally:

@@ -81,6 +81,7 @@ class StoredItem:
     has_poster_png: bool = False
     source: str = "generated"  # how the current version was made (SOURCE_LABELS)
     layout: str | None = None  # the poster layout chosen for the current version
+    author: str = ""  # who wrote the current version (updated_by also changes on review steps)
 
     @property
     def manual(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, func, select
 
+from pipelines.auth import User, require
 from pipelines.canvas import Canvas
 from pipelines.content import WeekPackage
 from pipelines.errors import StoreError
@@ -223,8 +224,12 @@ class StoreReads:
                 )
             ).scalar()
 
-    def package(self, campaign_id: str, *, approved_only: bool = False) -> PackageView:
-        """The campaign's latest items for export; with `approved_only`, approved ones only."""
+    def package(self, campaign_id: str, *, user: User, approved_only: bool = True) -> PackageView:
+        """The campaign's approved items for export, or — for someone allowed to ship drafts
+        (an admin) — with `approved_only=False` every current item."""
+        require(user, "export")
+        if not approved_only:
+            require(user, "export_drafts")
         summary = self.campaign(campaign_id)
         generated = self.generated_package(campaign_id)
         chosen = self.items(campaign_id, state="approved" if approved_only else None)
@@ -289,7 +294,12 @@ class StoreReads:
 
 def _current_items() -> Any:
     """Items joined with their current version (body and whether a poster is kept)."""
-    columns = (item_versions.c.body_json, item_versions.c.source, item_versions.c.layout)
+    columns = (
+        item_versions.c.body_json,
+        item_versions.c.source,
+        item_versions.c.layout,
+        item_versions.c.created_by.label("author"),
+    )
     has_png = item_versions.c.poster_png.is_not(None).label("has_png")
     return select(items, *columns, has_png).join(
         item_versions,
@@ -323,4 +333,5 @@ def _stored_item(row: Any) -> StoredItem:
         has_poster_png=bool(mapping["has_png"]),
         source=mapping["source"],
         layout=mapping["layout"],
+        author=mapping["author"],
     )

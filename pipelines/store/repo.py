@@ -77,15 +77,30 @@ def open_store(settings: Settings) -> Store:
     if backend == "sqlite":
         configure_sqlite(engine)
     migrate(engine)
-    return Store(engine)
+    store = Store(engine)
+    store.four_eyes = four_eyes(settings, store)
+    return store
+
+
+def four_eyes(settings: Settings, store: Store) -> bool:
+    """The team rule is on when set, else whenever there are users (a users file or accounts
+    in the database): then approving one's own edit needs someone else."""
+    if settings.cc_four_eyes is not None:
+        return settings.cc_four_eyes
+    from pipelines.auth import users_file
+    from pipelines.store.people import database_users
+
+    return users_file(settings).is_file() or bool(database_users(store))
 
 
 class Store(StoreReads):
     """Campaigns, items and their versions, reviews and the audit log."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, four_eyes: bool = False) -> None:
         self.engine = engine
         self.writer = writing(engine)
+        # Team rule: nobody approves a version they wrote themselves.
+        self.four_eyes = four_eyes
 
     def close(self) -> None:
         self.engine.dispose()
@@ -442,6 +457,11 @@ class Store(StoreReads):
         """In review → approved. An item with an error-level finding needs a written reason."""
         require(user, "approve")
         current = self.item(item_key)
+        if self.four_eyes and current.source != "generated" and current.author == user.name:
+            raise StoreError(
+                f"「{current.item_id}」的当前版本是你自己改的（第 {current.version} 版），"
+                "团队模式下需要另一位审核同事来通过"
+            )
         reason = (reason or "").strip()
         if current.has_errors and not reason:
             raise StoreError(
@@ -564,14 +584,18 @@ class Store(StoreReads):
             row = conn.execute(select(drafts).where(drafts.c.owner == owner)).first()
         return (json.loads(row.draft_json), row.campaign_id) if row else None
 
-    def attach_poster(self, item_key: str, version: int, png: bytes) -> None:
-        """Keep the rendered poster of one version (rendering is not a content change)."""
+    def attach_poster(self, item_key: str, version: int, png: bytes, *, user: User) -> None:
+        """Keep the rendered poster of one version (rendering is not a content change, but the
+        image ships, so it takes the right to edit and is audited)."""
+        require(user, "edit")
         with self.writer.begin() as conn:
+            current = self._stored(conn, item_key)
             conn.execute(
                 update(item_versions)
                 .where(item_versions.c.item_key == item_key, item_versions.c.version == version)
                 .values(poster_png=png)
             )
+            self._log(conn, current.campaign_id, item_key, "attach_poster", user, version, "")
 
     def _log(
         self,
