@@ -56,6 +56,17 @@ def store(data: Path):
     return open_store(load_settings(env={}, cc_data_dir=data))
 
 
+def until(read, done, page, seconds: float = 15):
+    """`read()` again until `done(value)`: the app's callback may still be running after the
+    browser has drawn the new choice."""
+    for _ in range(int(seconds * 4)):
+        value = read()
+        if done(value):
+            return value
+        page.wait_for_timeout(250)
+    raise AssertionError(f"没有等到：{value}")
+
+
 def choose(page, label: str, option: str) -> None:
     box = page.get_by_test_id("stSelectbox").filter(has_text=label)
     box.get_by_role("combobox").click()
@@ -123,8 +134,8 @@ def test_the_chosen_layout_is_the_exported_one(
     box.get_by_role("combobox").click()
     page.get_by_role("option", name="纸感雅致", exact=True).click()
     wait_ready(page)
-    stored = store(data).item(first.key)
-    assert stored.layout == "paper" and stored.has_poster_png
+    stored = until(lambda: store(data).item(first.key), lambda s: s.layout == "paper", page)
+    assert stored.has_poster_png
 
     go_to(page, "导出")
     page.get_by_text("包含未通过的条目").click()
