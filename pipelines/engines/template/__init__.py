@@ -7,9 +7,10 @@ writes is one the canvas gave (prices, stock, specs, evidence), a date or a cloc
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from pipelines.content.honesty import check_generated
 from pipelines.engines.base import Result, Task, TaskKind
@@ -109,6 +110,10 @@ def _without_avoided(output: BaseModel, avoid: list[str]) -> BaseModel:
         return output
 
     def scrub(value: Any, key: str = "") -> Any:
+        if isinstance(value, Enum):  # a channel or a poster kind is a value, not copy
+            return value
+        if isinstance(value, str) and key == "evidence" and any(w in value for w in avoid):
+            return ""  # quoted canvas evidence cannot be cut: say nothing rather than misquote
         if isinstance(value, str) and key not in _NOT_TEXT:
             for word in avoid:
                 value = value.replace(word, "")
@@ -119,7 +124,23 @@ def _without_avoided(output: BaseModel, avoid: list[str]) -> BaseModel:
             return [scrub(v, key) for v in value]
         return value
 
-    return type(output).model_validate(scrub(output.model_dump()))
+    original = output.model_dump()
+    scrubbed = scrub(original)
+    try:
+        return type(output).model_validate(scrubbed)
+    except ValidationError as exc:
+        # A label from a fixed set or a field that would be left empty keeps its own words:
+        # those are the engine's structure, not copy the avoided word was meant to keep out.
+        for error in exc.errors():
+            _put_back(scrubbed, original, error["loc"])
+        return type(output).model_validate(scrubbed)
+
+
+def _put_back(target: Any, source: Any, loc: tuple[Any, ...]) -> None:
+    for step in loc[:-1]:
+        target, source = target[step], source[step]
+    if loc:
+        target[loc[-1]] = source[loc[-1]]
 
 
 __all__ = ["VERSION", "TemplateEngine"]
