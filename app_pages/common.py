@@ -145,7 +145,7 @@ def current_campaign() -> str | None:
     """The open campaign: this session's, else the one in the link (?campaign=…), if it exists.
     Kept in the URL too, so a reload, a second tab or a shared link opens the same campaign."""
     campaign = st.session_state.get(CAMPAIGN) or st.query_params.get("campaign")
-    if campaign and campaign not in {c.id for c in open_store().campaigns(archived=True)}:
+    if campaign and not open_store().has_campaign(campaign):
         campaign = None
     st.session_state[CAMPAIGN] = campaign
     if campaign and st.query_params.get("campaign") != campaign:

@@ -153,8 +153,7 @@ def target_campaign(canvas: Canvas) -> str | None:
     if twin is not None:
         return twin
     origin = st.session_state[common.DRAFT_OF]
-    known = {c.id for c in common.open_store().campaigns(archived=True)}
-    return origin if origin in known else None
+    return origin if origin and common.open_store().has_campaign(origin) else None
 
 
 def store_week(fresh: WeekPackage, campaign: str | None, *, replace: bool) -> None:

@@ -83,6 +83,11 @@ class StoreReads:
                 return summary
         raise StoreError(f"找不到活动「{campaign_id}」，可用 campaign-canvas campaigns 查看编号")
 
+    def has_campaign(self, campaign_id: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id))
+            return found.first() is not None
+
     def find_campaign(self, digest: str) -> str | None:
         """The campaign whose current canvas has this content hash, if any."""
         with self.engine.connect() as conn:
