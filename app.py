@@ -45,4 +45,5 @@ with st.sidebar:
         st.caption(f"当前画布：{common.md_escape(canvas.name)}（未生成）")
 
 navigation = st.navigation(pages)
+common.confirm_pending()  # a question an action left open (e.g. replacing a hand edit)
 navigation.run()

@@ -44,6 +44,7 @@ CAMPAIGN = "campaign_id"  # the open campaign; the week itself lives only in the
 OVERRIDES = "settings_overrides"  # settings chosen on the settings page for this session
 USER = "user"
 NOTICE = "notice"  # one message carried to the next rerun (e.g. after st.rerun)
+CONFIRM = "confirm"  # an open question: ("item", id, label, message) or ("week", campaign, …)
 
 
 def init_state() -> None:
@@ -58,6 +59,7 @@ def init_state() -> None:
     st.session_state.setdefault(OVERRIDES, {})
     st.session_state.setdefault(USER, None)
     st.session_state.setdefault(NOTICE, None)
+    st.session_state.setdefault(CONFIRM, None)
 
 
 def digest(value: Any) -> str:
@@ -252,8 +254,8 @@ def regenerate(item_id: str, label: str, *, overwrite_edit: bool = False) -> Non
                 current_campaign() or "", item_id, write, overwrite_edit=overwrite_edit
             )
     except NeedsConfirmation as exc:
-        _confirm_regenerate(item_id, label, str(exc))
-        return
+        st.session_state[CONFIRM] = ("item", item_id, label, str(exc))
+        st.rerun()
     except CampaignCanvasError as exc:
         show_error(exc)
         return
@@ -261,13 +263,27 @@ def regenerate(item_id: str, label: str, *, overwrite_edit: bool = False) -> Non
     st.rerun()
 
 
-@st.dialog("替换人工修改？")
-def _confirm_regenerate(item_id: str, label: str, message: str) -> None:
+def confirm_pending() -> None:
+    """The question an action left open (regenerating over someone's work), as a dialog on
+    every run until it is answered — so the answer is seen whichever way the page reruns."""
+    pending = st.session_state.get(CONFIRM)
+    if pending is not None and pending[0] == "item":
+        _confirm_item(*pending[1:])
+
+
+def clear_confirm() -> None:
+    st.session_state[CONFIRM] = None
+
+
+@st.dialog("替换人工修改？", on_dismiss=clear_confirm)
+def _confirm_item(item_id: str, label: str, message: str) -> None:
     st.write(message)
     left, right = st.columns(2)
     if left.button("替换并重新生成", type="primary", key=f"confirm.regen.{item_id}"):
+        clear_confirm()
         regenerate(item_id, label, overwrite_edit=True)
     if right.button("保留我的修改", key=f"cancel.regen.{item_id}"):
+        clear_confirm()
         st.rerun()
 
 

@@ -169,7 +169,7 @@ def store_week(fresh: WeekPackage, campaign: str | None, *, replace: bool) -> No
     st.rerun()
 
 
-@st.dialog("重新生成本周内容")
+@st.dialog("重新生成本周内容", on_dismiss=common.clear_confirm)
 def confirm_regenerate(canvas: Canvas, campaign: str, decisions: Decisions) -> None:
     st.write(
         f"这个活动里有 {decisions.approved} 条已通过、{decisions.edited} 条手改过的内容。"
@@ -177,10 +177,12 @@ def confirm_regenerate(canvas: Canvas, campaign: str, decisions: Decisions) -> N
     )
     keep, replace = st.columns(2)
     if keep.button("保留并重新生成", type="primary", key="regen.keep"):
+        common.clear_confirm()
         run_and_store(canvas, campaign, replace=False)
     if replace.button(
         f"全部替换（影响 {decisions.approved + decisions.edited} 条）", key="regen.replace"
     ):
+        common.clear_confirm()
         run_and_store(canvas, campaign, replace=True)
 
 
@@ -235,7 +237,7 @@ if clicked and problems:
 elif clicked:
     decisions = common.workspace().decisions(campaign) if campaign else None
     if decisions is not None and decisions.any:
-        confirm_regenerate(canvas, campaign, decisions)
+        st.session_state[common.CONFIRM] = ("week", campaign)  # asked until answered
     else:
         run_and_store(canvas, campaign, replace=False)
 elif problems:
@@ -243,6 +245,8 @@ elif problems:
         f"画布草稿有 {len(problems)} 处问题，下面是上次校验通过的画布的内容；改好后再生成。",
         icon=":material/sync_problem:",
     )
+if st.session_state[common.CONFIRM] == ("week", campaign):
+    confirm_regenerate(canvas, campaign, common.workspace().decisions(campaign))
 
 common.show_notice()
 if package is None:

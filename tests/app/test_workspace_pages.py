@@ -71,8 +71,11 @@ def test_regenerating_a_reviewed_week_asks_and_keeps_approvals_by_default(app, e
     assert "1 条已通过" in at.markdown[-1].value or any(
         "1 条已通过" in m.value for m in at.markdown
     )
+    calls = len(engine.history)
     at.button(key="regen.keep").click().run()
-    assert store.item(key).state == "approved"
+    assert len(engine.history) > calls  # the week was written again…
+    assert store.item(key).state == "approved"  # …and the approval kept
+    assert any("都保留了" in s.value for s in at.success)
 
 
 def test_a_draft_with_errors_is_not_generated_and_says_where(app, engine, week) -> None:
@@ -118,3 +121,23 @@ def test_the_stored_week_is_what_the_pages_show(app, week: WeekPackage) -> None:
     at = app("app_pages/fabe.py", package=week)
     assert not at.exception
     assert stored_week(at).selling_points == week.selling_points
+
+
+def test_regenerating_a_hand_edited_post_asks_first_and_undo_restores(app, engine, week) -> None:
+    at = app(WEEK, package=week)
+    campaign = at.session_state[common.CAMPAIGN]
+    store = open_store(load_settings())
+    post = store.items(campaign, kind="post")[0]
+    from pipelines.store.texts import with_texts
+
+    store.edit_item(post.key, with_texts(post.item, {"body": "我手改的文案，别覆盖"}),
+                    user=local_user(), expected_version=post.version)  # fmt: skip
+    at.session_state[common.SELECTED_POST] = post.item_id
+    at.run()
+    at.button(key=f"regen.{post.item_id}").click().run()
+    assert engine.history == []  # nothing rewritten before the person says so
+    at.button(key=f"confirm.regen.{post.item_id}").click().run()
+    assert [t.item_id for t in engine.history] == [post.item_id]
+    assert store.item(post.key).source == "regenerated"
+    at.button(key=f"undo.{post.item_id}").click().run()
+    assert store.item(post.key).item.body == "我手改的文案，别覆盖"
