@@ -30,6 +30,7 @@ from pydantic import (
 
 from pipelines.errors import CanvasError
 from pipelines.textcheck import printable, unsafe_reason
+from pipelines.validation_messages import describe_validation_error
 
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -86,7 +87,9 @@ Line = text(120)
 Para = text(600, min_length=0, multiline=True)  # optional free text
 OptLine = text(120, min_length=0)  # optional one-liner: "" means not given
 OptShort = text(20, min_length=0)
-FileRef = Annotated[str, StringConstraints(max_length=300), AfterValidator(_one_line)]
+Reference = Annotated[
+    str, StringConstraints(max_length=300), AfterValidator(_one_line)
+]  # path or link
 # The posters' bullets say "收货有问题找{人设昵称}" in at most 16 characters.
 SPEAKER_NAME_MAX = 10
 FIRST_WEEK, LAST_WEEK = dt.date(2000, 1, 1), dt.date(2099, 12, 25)
@@ -174,7 +177,7 @@ class Product(_Model):
     evidence: list[Line] = Field(default_factory=list, max_length=6, title="证据")
     stock: int | None = Field(None, ge=0, le=99_999_999, title="库存")
     service: OptLine = Field("", title="服务承诺")
-    image: FileRef | None = Field(
+    image: Reference | None = Field(
         None, title="商品图片", description="相对画布文件所在文件夹的路径，如 images/beef.png"
     )
 
@@ -247,10 +250,10 @@ class Brand(_Model):
     colors: list[HexColor] = Field(
         default_factory=lambda: ["#E4393C", "#FFF4E0"], min_length=1, max_length=4, title="品牌色"
     )
-    logo: FileRef | None = Field(
+    logo: Reference | None = Field(
         None, title="Logo 图片", description="相对画布文件所在文件夹的路径，如 images/logo.png"
     )
-    qr_link: FileRef | None = Field(None, title="二维码链接")
+    qr_link: Reference | None = Field(None, title="二维码链接")
     trademarks: list[Short] = Field(default_factory=list, max_length=10, title="注册商标")
 
 
@@ -345,108 +348,7 @@ class Canvas(_Model):
         return next((p for p in self.products if p.name == name), None)
 
 
-# --- reading and Chinese error messages -------------------------------------------------------
-
-_MESSAGES: dict[str, str] = {
-    "missing": "缺少必填项，请补上",
-    "extra_forbidden": "是未知字段，请检查拼写或删除",
-    "string_too_long": "太长：最多 {max_length} 个字",
-    "string_too_short": "不能为空",
-    "too_short": "至少需要 {min_length} 项",
-    "too_long": "最多 {max_length} 项",
-    "string_type": "应为文字",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "int_from_float": "应为整数",
-    "decimal_parsing": "应为数字（如 39.9）",
-    "decimal_type": "应为数字（如 39.9）",
-    "decimal_max_places": "最多保留 {decimal_places} 位小数",
-    "decimal_max_digits": "数字太大",
-    "decimal_whole_digits": "数字太大",
-    "finite_number": "应为有限的数字（不能是 NaN 或无穷大）",
-    "int_parsing_size": "数字太大",
-    "greater_than": "必须大于 {gt}",
-    "greater_than_equal": "不能小于 {ge}",
-    "less_than_equal": "不能大于 {le}",
-    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_type": "应为日期，格式 YYYY-MM-DD",
-    "date_from_datetime_inexact": "应为日期（YYYY-MM-DD），不要带时间",
-    "string_unicode": "有无效的 Unicode 字符（孤立的代理字符）：请删除后重新输入",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "list_type": '应为列表（如 ["a", "b"]）',
-    "model_type": "应为一组字段（表）",
-    "model_attributes_type": "应为一组字段（表）",
-    "enum": "只能是：{expected}",
-    "literal_error": "只能是：{expected}",
-    "string_pattern_mismatch": "格式不对",
-}
-
-_UNKNOWN = "取值不对，请按字段说明填写"  # pydantic's own wording is English: never shown
-
-_PATTERN_HINTS = {
-    "HH:MM": "时间格式应为 HH:MM（如 10:00）",
-    "#[0-9A-Fa-f]{6}": "颜色格式应为 #RRGGBB（如 #E4393C）",
-    "[a-z0-9]": "编号只能用小写字母、数字、- 和 _，最长 32 位",
-}
-
-
-def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic location into a Chinese path such as `商品[2].活动价`."""
-    parts: list[str] = []
-    current: Any = model
-    for step in loc:
-        if isinstance(step, int):
-            parts[-1:] = [f"{parts[-1]}[{step + 1}]"] if parts else [f"[{step + 1}]"]
-            continue
-        field = current.model_fields.get(step) if isinstance(current, type) else None
-        if field is None:
-            parts.append(str(step))
-            current = None
-            continue
-        parts.append(field.title or str(step))
-        current = _inner_model(field.annotation)
-    return ".".join(parts) or "画布"
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch":
-        pattern = str(ctx.get("pattern", ""))
-        for key, hint in _PATTERN_HINTS.items():
-            if key in pattern or (key == "HH:MM" and "[0-5]" in pattern):
-                return hint
-    if kind == "string_too_long" and isinstance(error.get("input"), str):
-        return f"太长：最多 {ctx.get('max_length')} 个字（现在 {len(error['input'])} 个字），请精简"
-    template = _MESSAGES.get(kind, _UNKNOWN)
-    return template.format(**{k: v for k, v in ctx.items()}) if ctx else template
-
-
-def describe_validation_error(model: type[BaseModel], exc: ValidationError) -> list[str]:
-    """One Chinese line per problem: `字段路径：问题与改法`."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        label = _field_label(model, tuple(error["loc"]))
-        if error["type"] == "extra_forbidden":
-            key = printable(str(error["loc"][-1]))
-            lines.append(f"「{key}」{_MESSAGES['extra_forbidden']}（位置：{printable(label)}）")
-        else:
-            lines.append(f"{label}：{_describe(error)}")
-    return lines
+# --- reading ----------------------------------------------------------------------------------
 
 
 def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
