@@ -446,3 +446,20 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_data(tmp_path, we
         assert inspect(conn).has_table("users")
     assert [c.id for c in upgraded.campaigns()] == [campaign]
     upgraded.close()
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\u202e", "\x1b[31m", "\ud800"])
+def test_control_characters_are_refused_in_every_text_a_person_writes(store, campaign, bad):
+    key = in_review(store, campaign, "post-d1-01")
+    with pytest.raises(StoreError, match="评论"):
+        store.comment(key, f"好{bad}的", user=REVIEWER)
+    with pytest.raises(StoreError, match="驳回理由"):
+        store.reject(key, user=REVIEWER, reason=f"改{bad}一下")
+    with pytest.raises(StoreError, match="通过理由"):
+        store.approve(key, user=REVIEWER, reason=f"可{bad}以")
+    with pytest.raises(StoreError, match="修改"):
+        store.edit_item(key, with_texts(store.item(key).item, {"body": f"文{bad}案"}),
+                        user=REVIEWER, expected_version=1)  # fmt: skip
+    with pytest.raises(StoreError, match="活动名称"):
+        store.rename(campaign, f"新{bad}名", user=OPERATOR)
+    assert store.item(key).version == 1 and store.comments(key) == []

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from pipelines.auth import User, require
 from pipelines.canvas import Canvas, describe_validation_error
 from pipelines.compliance import annotate
-from pipelines.content import Item, Post, WeekPackage
+from pipelines.content import Item, Post, WeekPackage, iter_texts
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
 from pipelines.store.models import (
@@ -53,7 +53,8 @@ from pipelines.store.schema import (
     upsert,
     writing,
 )
-from pipelines.store.texts import item_lines
+from pipelines.store.texts import field_label, item_lines
+from pipelines.textcheck import check_text
 
 
 class VersionConflict(StoreError):
@@ -350,6 +351,8 @@ class Store(StoreReads):
             raise StoreError(f"条目「{current.item_id}」不能换成别的条目（{item.id}）")
         if current.state == "withdrawn":
             raise StoreError(f"条目「{current.item_id}」已撤下，不能再编辑")
+        for path, value in iter_texts(item):
+            check_text(value, f"修改内容（{field_label(path)}）", error=StoreError)
         checked = self._validated(item, self.canvas(current.campaign_id))
         layout = layout or current.layout
         now = utc_now()
@@ -462,7 +465,7 @@ class Store(StoreReads):
                 f"「{current.item_id}」的当前版本是你自己改的（第 {current.version} 版），"
                 "团队模式下需要另一位审核同事来通过"
             )
-        reason = (reason or "").strip()
+        reason = check_text((reason or "").strip(), "通过理由", error=StoreError)
         if current.has_errors and not reason:
             raise StoreError(
                 f"「{current.item_id}」有严重合规问题，通过前必须写明理由（会记入审计日志）"
@@ -474,6 +477,7 @@ class Store(StoreReads):
     def reject(self, item_key: str, *, user: User, reason: str) -> StoredItem:
         """In review → rejected, with the reason kept as a comment."""
         require(user, "reject")
+        check_text(reason, "驳回理由", error=StoreError)
         if not reason.strip():
             raise StoreError("驳回时请写明原因，方便同事修改")
         return self._transition(
@@ -527,7 +531,7 @@ class Store(StoreReads):
 
     def comment(self, item_key: str, body: str, *, user: User) -> None:
         require(user, "comment")
-        body = body.strip()
+        body = check_text(body.strip(), "评论", error=StoreError)
         if not body:
             raise StoreError("评论不能为空")
         with self.writer.begin() as conn:
@@ -548,7 +552,7 @@ class Store(StoreReads):
 
     def rename(self, campaign_id: str, title: str, *, user: User) -> None:
         require(user, "generate")
-        title = title.strip()
+        title = check_text(title.strip(), "活动名称", multiline=False, error=StoreError)
         if not title or len(title) > 100:
             raise StoreError("活动名称需要 1–100 个字")
         self._set_campaign(campaign_id, user, "rename", title, title=title)
