@@ -305,7 +305,12 @@ def local_time(value: dt.datetime) -> str:
 def open_store() -> Any:
     """The review store of the current settings, opened once per database."""
     settings = current_settings()
-    return _store(settings.database_url, settings)
+    try:
+        return _store(settings.database_url, settings)
+    except StoreError as exc:  # an empty or damaged database: the message names the backup
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+        raise
 
 
 @st.cache_resource(show_spinner=False)
