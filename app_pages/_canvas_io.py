@@ -21,9 +21,8 @@ import tomli_w
 from pipelines.canvas import MAX_CANVAS_CHARS, Canvas, read_canvas_data
 from pipelines.errors import CanvasError, PosterError
 from pipelines.poster.images import find_image
+from pipelines.resources import EXAMPLES_DIR
 from pipelines.textcheck import printable
-
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
 # Column headers operators use in their spreadsheets, mapped to product fields.
 PRODUCT_HEADERS = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
@@ -23,8 +22,7 @@ from pipelines.engines.base import Task, TaskKind
 from pipelines.errors import ConfigError
 from pipelines.knowledge import attributes_in, tone_for, trade_for
 from pipelines.playbook import load_playbook
-
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from pipelines.resources import PROMPTS_DIR
 
 
 def data_json(value: Any) -> str:
@@ -103,6 +101,11 @@ def task_facts(task: Task) -> dict[str, Any]:
             "livestream": live if burst.livestream_day else None,
             "products": [{"id": p.id, "name": p.name} for p in canvas.products],
         }
+    elif task.kind is TaskKind.POST and task.brief is not None:
+        facts |= task.brief.facts()
+        if task.brief.product_id:
+            product = canvas.product(task.brief.product_id)
+            facts["product"] = product.name
     elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
         facts["post_id"] = task.post.id
         if task.post.product_id:
@@ -120,8 +123,15 @@ def task_facts(task: Task) -> dict[str, Any]:
     return facts
 
 
-def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, str]]:
-    """System and user messages for one task. `schema` is shown in the prompt in object mode."""
+def task_messages(
+    task: Task, *, json_mode: str, schema: str, part: Any = None
+) -> list[dict[str, str]]:
+    """System and user messages for one task (or one `part` of it: a planned live-script block,
+    given as its `facts()`). `schema` is shown in the prompt in object mode.
+
+    Every call about one canvas starts with the same system prompt and `<canvas>` block, so a
+    provider's prefix cache serves the rest of the week's calls.
+    """
     playbook = load_playbook()
     canvas = task.canvas
     trade = trade_for(canvas, playbook)
@@ -130,9 +140,13 @@ def task_messages(task: Task, *, json_mode: str, schema: str) -> list[dict[str, 
         {id(a): a for f in features for a in attributes_in(f, trade)}.values()
     )  # fmt: skip
     backed = backed_mechanics(canvas, playbook.honesty.mechanics)
+    facts = task_facts(task)
+    if part is not None:
+        facts["part"] = part.facts()
     context = {
         "task": task,
-        "facts": task_facts(task),
+        "part": part,
+        "facts": facts,
         "canvas": canvas,
         "playbook": playbook,
         "tone": tone_for(canvas, playbook),

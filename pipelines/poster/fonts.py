@@ -24,8 +24,7 @@ from fontTools.ttLib import TTFont, TTLibError
 from PIL import ImageFont
 
 from pipelines.errors import PosterError
-
-FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+from pipelines.resources import FONT_DIR
 
 FONTS: dict[str, str] = {
     "sans": "NotoSansSC-Regular-GB2312.otf",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -19,9 +18,8 @@ from pipelines.canvas import describe_validation_error
 from pipelines.content import PosterKind
 from pipelines.errors import PosterError
 from pipelines.poster.fonts import FONTS
+from pipelines.resources import LAYOUT_DIR
 from pipelines.textcheck import printable
-
-LAYOUT_DIR = Path(__file__).resolve().parents[2] / "assets" / "layouts"
 
 SIZES: tuple[tuple[int, int], ...] = ((1080, 1920), (1080, 1440), (1080, 1080), (900, 383))
 # Any other size is drawn at the closest variant and scaled, up to twice the largest side: neither

@@ -1,0 +1,1 @@
+"""Prompt templates (Jinja2). Installed inside the package as `pipelines.prompts`."""
