@@ -403,3 +403,31 @@ def show_findings(item: Item) -> None:
 def show_error(exc: Exception) -> None:
     """A domain error as a Chinese message, never a traceback."""
     st.error(str(exc), icon=":material/error:")
+
+
+# --- small helpers for the review, week and livestream pages ---------------------------------
+
+
+def can_edit() -> bool:
+    """Whether the signed-in person may change content."""
+    from pipelines.auth import can
+
+    user = st.session_state.get(USER)
+    return user is not None and can(user, "edit")
+
+
+def stored_version(item_id: str) -> int | None:
+    """The stored version of an item of the open campaign (None when there is none)."""
+    campaign = current_campaign()
+    if campaign is None:
+        return None
+    try:
+        return workspace().item(campaign, item_id).version
+    except CampaignCanvasError:
+        return None
+
+
+def copy_block(text: str, label: str) -> None:
+    """Text with a one-click copy button (st.code's own), as plain text: never rendered."""
+    st.caption(f":material/content_copy: {label}（点右上角的按钮一键复制）")
+    st.code(text, language=None, wrap_lines=True)

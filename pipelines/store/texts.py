@@ -78,3 +78,29 @@ def field_label(path: str) -> str:
         elif parts:
             parts[-1] = f"{parts[-1]} {int(index) + 1}"
     return " · ".join(parts)
+
+
+def labelled_lines(item: BaseModel) -> list[str]:
+    """`字段名：text` per human-readable string, the field named in Chinese."""
+    return [f"{field_label(path)}：{value}" for path, value in iter_texts(item)]
+
+
+def readable_diff(old: Item, new: Item, *, old_label: str, new_label: str) -> str:
+    """Like `diff_versions`, with the fields named in Chinese (文案、标题…), not by path."""
+    return "\n".join(
+        difflib.unified_diff(
+            labelled_lines(old), labelled_lines(new), old_label, new_label, lineterm="", n=1
+        )
+    )
+
+
+def changed_fields(old: BaseModel, new: BaseModel) -> list[tuple[str, str, str]]:
+    """(field in Chinese, old text, new text) for every text that differs, in model order;
+    a text only one side has shows as "" on the other."""
+    before, after = dict(iter_texts(old)), dict(iter_texts(new))
+    paths = list(before) + [p for p in after if p not in before]
+    return [
+        (field_label(p), before.get(p, ""), after.get(p, ""))
+        for p in paths
+        if before.get(p) != after.get(p)
+    ]

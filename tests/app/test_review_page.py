@@ -33,7 +33,17 @@ def campaign(store, canvas):
 
 
 def open_item(at, key: str):
-    return at.selectbox(key="review.item").set_value(key).run()
+    at.session_state["review_open"] = key
+    return at.run()
+
+
+def rows(at) -> list[str]:
+    """The item keys listed in the queue, in order."""
+    return [
+        b.key.removeprefix("review.row.open.")
+        for b in at.button
+        if b.key and b.key.startswith("review.row.open.")
+    ]
 
 
 def button(at, label: str):
@@ -50,7 +60,7 @@ def test_the_queue_lists_the_items_in_review(app, campaign, store):
     at = app(REVIEW, user=REVIEWER)
     assert not at.exception
     in_review = store.items(campaign, state="in_review")
-    assert len(at.selectbox(key="review.item").options) == len(in_review) == 5
+    assert len(rows(at)) == len(in_review) == 5
     assert "共 5 个条目" in " ".join(c.value for c in at.caption)
 
 
@@ -74,7 +84,7 @@ def test_an_operator_starts_on_drafts_and_a_reviewer_on_the_queue_after_switchin
     at.run()
     assert at.selectbox(key="review.state.小蓝").value == "in_review"
     assert at.selectbox(key="review.kind.小蓝").value == "all"
-    assert len(at.selectbox(key="review.item").options) == 5
+    assert len(rows(at)) == 5
 
 
 def test_an_operator_sees_no_approve_button_and_cannot_approve(app, campaign, store):
@@ -128,7 +138,7 @@ def test_an_edit_saves_a_new_version_and_history_shows_the_diff(app, campaign, s
     assert not at.exception
     assert store.item(key).version == 2
     assert store.item(key).item.body == "周一早上好，暖锅食材今天到。"
-    assert any("+body: 周一早上好，暖锅食材今天到。" in c.value for c in at.code)
+    assert any("+文案：周一早上好，暖锅食材今天到。" in c.value for c in at.code)
 
 
 def test_a_concurrent_edit_is_refused_with_the_newer_text(app, campaign, store):
@@ -138,9 +148,13 @@ def test_a_concurrent_edit_is_refused_with_the_newer_text(app, campaign, store):
     store.edit_item(key, theirs, user=User("老李", "reviewer"), expected_version=1)
     at.text_area(key=f"review.edit.{key}.1.body").input("我的文案")
     button(at, "保存为新版本").click().run()
-    assert "保存冲突" in at.error[0].value
-    assert "老李先保存的文案" in at.error[0].value
+    assert "保存冲突" in at.error[0].value and "老李" in at.error[0].value
+    shown = [t.value for t in at.text]
+    assert "老李先保存的文案" in shown and "我的文案" in " ".join(shown)
     assert store.item(key).item.body == "老李先保存的文案"
+    at.button(key=f"conflict.mine.{key}").click().run()  # keep mine, on top of theirs
+    assert store.item(key).item.body == "我的文案" and store.item(key).version == 3
+    assert not at.error
 
 
 def test_model_text_is_never_rendered_as_html(app, campaign, store):
