@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -63,7 +64,10 @@ def test_the_sqlite_file_is_created_on_first_run_in_wal_mode(tmp_path):
 
 def test_an_empty_database_file_is_migrated_to_the_current_schema(tmp_path):
     path = tmp_path / "empty.db"
-    sqlite3.connect(path).close()  # a zero-table database, as a new server would hand us
+    # A zero-table database, as a new server would hand us (a zero-byte file is refused instead:
+    # tests/test_store_health.py).
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("VACUUM")
     store = open_store(load_settings(env={}, cc_database_url=f"sqlite:///{path}"))
     with store.engine.connect() as conn:
         assert schema_version(conn) == SCHEMA_VERSION

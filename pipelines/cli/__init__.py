@@ -16,7 +16,7 @@ from pipelines.textsafe import for_terminal
 
 COMMANDS = [
     "week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster",
-    "migrate",
+    "migrate", "backup", "restore",
 ]  # fmt: skip
 
 

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +23,7 @@ from pipelines.compliance import annotate
 from pipelines.content import Item, Post, WeekPackage, iter_texts
 from pipelines.errors import StoreError
 from pipelines.settings import Settings
+from pipelines.store.health import prepare_sqlite
 from pipelines.store.models import (
     MANUAL,
     STATE_LABELS,
@@ -69,8 +69,10 @@ def open_store(settings: Settings) -> Store:
     """Open (and create or migrate) the database named by the settings."""
     url = make_url(settings.database_url)
     backend = url.get_backend_name()
-    if backend == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        # A missing file is created (folder 0700, file 0600); an empty, foreign or damaged one
+        # is refused with a pointer to the newest backup, never filled with new tables.
+        prepare_sqlite(settings)
     # Pre-ping: a connection the server dropped (a restart) is replaced, not handed out.
     # PostgreSQL sessions run in UTC so timestamps never come back in another zone.
     connect_args = {"options": "-c timezone=UTC"} if backend == "postgresql" else {}
