@@ -32,6 +32,8 @@ _CLAIMS = ("", "numbers", "quote")
 _CJK = r"[\u4e00-\u9fff]"
 _CLAUSE = r"[^,!?;，。！？；\n]"
 _NUMBER = r"\d+(?:\.\d+)?"
+# A count written either way: 3, 3.5, 三, 十几, 两 (rules about how many friends, days, groups).
+_COUNT = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十几百千]+)"
 _BIG = "[十百千万亿]"
 _PLACEHOLDER = re.compile(r"%([A-Z_]+)%")
 
@@ -95,6 +97,8 @@ class Context:
     """Context phrases shared by the rules, compiled."""
 
     negation: re.Pattern[str]
+    # What ends a negation's scope before the match: 「不用节食也能瘦」 is not negated.
+    negation_breaks: re.Pattern[str]
     self_comparison: re.Pattern[str]
     dated: re.Pattern[str]
 
@@ -117,6 +121,9 @@ class Lexicon:
         self.units = "(?:" + "|".join(map(re.escape, context.get("units", ["件"]))) + ")"
         self.context = Context(
             negation=_compile("|".join(map(re.escape, context.get("negations", ["不以"])))),
+            negation_breaks=_compile(
+                "|".join(map(re.escape, context.get("negation_breaks", ["也"])))
+            ),
             self_comparison=_compile("|".join(context.get("self_comparison", ["本店"]))),
             dated=_compile(context.get("dated", r"\d{1,2}:\d{2}")),
         )
@@ -189,6 +196,7 @@ class Lexicon:
             "CJK": _CJK,
             "CLAUSE": _CLAUSE,
             "NUM": _NUMBER,
+            "COUNT": _COUNT,
             "UNIT": self.units,
             "BIG": _BIG,
         }

@@ -147,7 +147,7 @@ class Scan(Generic[K]):
     def _judge(self, rule: Rule, start: int, end: int) -> None:
         if rule.kind == "allow":
             return
-        if rule.negatable and self._negated(start):
+        if rule.negatable and self._negated(start, end):
             return
         if rule.unless_dated and self.lexicon.context.dated.search(self._sentence(start, end)):
             return
@@ -185,10 +185,20 @@ class Scan(Generic[K]):
         stops = [i for c in _SENTENCE_END if (i := self.text.find(c, end)) >= 0]
         return self.text[begin : min(stops, default=len(self.text))]
 
-    def _negated(self, start: int) -> bool:
+    def _negated(self, start: int, end: int) -> bool:
+        """A negation governs the match: close before it in the clause, its scope not ended.
+
+        The scope ends at a word like 也/就/却 between the negation and the match, or at the
+        match's own start (「不用节食也能瘦」「不吃药就能好」 are claims, not negations).
+        """
+        context = self.lexicon.context
         begin = max(self.text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
-        window = self.text[max(begin, start - _NEGATION_WINDOW) : start]
-        return bool(window) and self.lexicon.context.negation.search(window) is not None
+        window_start = max(begin, start - _NEGATION_WINDOW)
+        found = list(context.negation.finditer(self.text, window_start, start))
+        if not found:
+            return False
+        scope = self.text[found[-1].end() : start] + self.text[start : min(end, start + 2)]
+        return context.negation_breaks.search(scope) is None
 
     def _self_compared(self, start: int) -> bool:
         begin = max(self.text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
