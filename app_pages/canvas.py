@@ -26,6 +26,7 @@ from pipelines.poster.images import MAX_BYTES, find_image, image_store, read_ima
 from pipelines.textcheck import printable
 
 common.init_state()
+KEPT = "canvas_form_kept"  # digest of the widgets' content last kept (None: just loaded)
 if st.session_state[common.DRAFT] is None:
     canvas = common.current_canvas()
     st.session_state[common.DRAFT] = canvas_dict(canvas) if canvas else empty_draft()
@@ -43,12 +44,25 @@ def load_draft(data: dict) -> None:
     st.session_state[common.DRAFT] = data
     st.session_state[common.DRAFT_ID] = form_id
     st.session_state[common.CANVAS_ERRORS] = errors
+    st.session_state[KEPT] = None
+    common.keep_draft()
+
+
+def keep_changes(data: dict) -> None:
+    """The form's current content as the draft: kept and validated, widgets left as they are."""
+    canvas, errors = validate(data)
+    st.session_state[common.DRAFT] = data
+    if canvas is not None:  # with errors, the last valid canvas stays (the week page says so)
+        st.session_state[common.CANVAS] = canvas
+    st.session_state[common.CANVAS_ERRORS] = errors
+    common.keep_draft()
 
 
 def on_example() -> None:
     path = list_examples().get(st.session_state["example_choice"])
     if path is None:
         return
+    st.session_state[common.DRAFT_OF] = None  # a canvas of its own: generating makes a campaign
     load_draft(parse_raw(path.read_bytes(), "toml"))
     common.carry_notice(f"已载入示例画布「{st.session_state[common.CANVAS].name}」")
 
@@ -64,6 +78,7 @@ def on_canvas_file() -> None:
         st.session_state["import_error"] = str(exc)
         return
     data, dropped = confine_images(data)
+    st.session_state[common.DRAFT_OF] = None  # an imported canvas starts a campaign of its own
     load_draft(data)
     if st.session_state[common.CANVAS_ERRORS]:
         head = f"{name} 已导入，但有问题需要修改，见下方各栏红字。"
@@ -168,10 +183,18 @@ if errors:
     )
 loose = st.container()
 
-with st.form(key=f"form.{form_id}", border=False, enter_to_submit=False):
-    form = CanvasForm(form_id, draft)
-    data = render_form(form, marks)
-    submitted = st.form_submit_button("保存并校验画布", type="primary", icon=":material/check:")
+# No st.form: every change reaches the draft at once, is kept in the store (a page switch or a
+# reload loses nothing) and is validated, so the week page never generates from a stale canvas.
+form = CanvasForm(form_id, draft)
+data = render_form(form, marks)
+shown = common.digest(data)
+if st.session_state.get(KEPT) is None:  # first run of freshly loaded widgets: nothing typed yet
+    st.session_state[KEPT] = shown
+elif shown != st.session_state[KEPT]:
+    st.session_state[KEPT] = shown
+    keep_changes(data)
+    errors = st.session_state[common.CANVAS_ERRORS]
+submitted = st.button("保存并校验画布", type="primary", icon=":material/check:", key="canvas.save")
 unplaced = form.fill(errors)
 with loose:
     for message in unplaced:

@@ -141,3 +141,27 @@ def test_regenerating_a_hand_edited_post_asks_first_and_undo_restores(app, engin
     assert store.item(post.key).source == "regenerated"
     at.button(key=f"undo.{post.item_id}").click().run()
     assert store.item(post.key).item.body == "我手改的文案，别覆盖"
+
+
+def test_a_typed_canvas_change_is_kept_without_saving_across_pages_and_reloads(app) -> None:
+    at = app("app_pages/canvas.py")
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    form_id = at.session_state[common.DRAFT_ID]
+    at.text_input(key=f"{form_id}.name").set_value("邻里鲜跨年团").run()  # no save clicked
+    assert at.session_state[common.CANVAS].name == "邻里鲜跨年团"  # validated as typed
+    at.switch_page("app_pages/fabe.py").run()
+    at.switch_page("app_pages/canvas.py").run()
+    assert at.session_state[common.DRAFT]["name"] == "邻里鲜跨年团"
+    again = fresh_tab("app_pages/canvas.py")  # a reload: only the store remembers
+    assert again.session_state[common.DRAFT]["name"] == "邻里鲜跨年团"
+
+
+def test_a_typed_error_blocks_generating_and_names_the_field(app, engine) -> None:
+    at = app("app_pages/canvas.py")
+    next(b for b in at.button if b.label == "载入示例").click().run()
+    form_id = at.session_state[common.DRAFT_ID]
+    at.text_input(key=f"{form_id}.name").set_value("").run()
+    at.switch_page(WEEK).run()
+    at.button(key="generate").click().run()
+    assert any("画布草稿有" in e.value and "活动名称" in e.value for e in at.error)
+    assert engine.history == []
