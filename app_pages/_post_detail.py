@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import common
+from app_pages._findings import finding_cards
 from app_pages._posters import show_poster
-from pipelines.content import Post, WeekPackage, product_for
+from app_pages._preview import phone_preview
+from pipelines.content import Post, PosterCopy, WeekPackage, product_for
 from pipelines.errors import CampaignCanvasError
 
 
@@ -32,7 +34,8 @@ def post_detail(package: WeekPackage, post: Post) -> None:
         with st.container(border=True):
             st.markdown(f"#### {common.highlighted(post.title, findings['title'])}")
             common.show_text(post.body, findings["body"])
-        common.show_findings(post)
+        common.copy_block(post.body, "复制文案，粘贴到微信")
+        finding_cards(post, scope="week")
         _edit_form(package, post)
         _schedule_form(package, post)
         regen, undo = st.columns(2)
@@ -42,10 +45,24 @@ def post_detail(package: WeekPackage, post: Post) -> None:
             common.undo(post.id)
     with poster_column:
         copy = package.poster_for(post.id)
+        png = None
         if copy is None:
             st.caption("这条帖子不配海报。")
         else:
-            show_poster(package, copy)
+            png = show_poster(package, copy)
+            common.copy_block(poster_text(copy), "复制海报文案")
+        phone_preview(package, post, png)
+
+
+def poster_text(copy: PosterCopy) -> str:
+    """The poster's words as one block to paste (headline, subheadline, bullets, price, CTA)."""
+    lines = [copy.headline, copy.subheadline, *copy.bullets]
+    price = copy.price
+    if price is not None:
+        was = f"（原价 {price.original}{price.unit}）" if price.original else ""
+        lines += [f"{price.promo}{price.unit}{was}", price.note]
+    lines += [copy.urgency, copy.cta]
+    return "\n".join(line for line in lines if line)
 
 
 def _edit_form(package: WeekPackage, post: Post) -> None:

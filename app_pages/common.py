@@ -365,7 +365,9 @@ def highlighted(value: str, findings: list[Finding]) -> str:
             continue
         parts.append(md_escape(value[cursor : finding.start]))
         colour = "red" if finding.severity == "error" else "orange"
-        parts.append(f":{colour}-background[{md_escape(value[finding.start : finding.end])}]")
+        # Bold coloured words on the tinted background: readable, not just a pale wash.
+        span = md_escape(value[finding.start : finding.end])
+        parts.append(f":{colour}-background[**:{colour}[{span}]**]")
         cursor = finding.end
     parts.append(md_escape(value[cursor:]))
     return "".join(parts)

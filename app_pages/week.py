@@ -62,32 +62,110 @@ def open_post(post_id: str) -> None:
     st.session_state[common.SELECTED_POST] = post_id
 
 
-def calendar_grid(package: WeekPackage) -> None:
-    calendar = package.calendar
-    selected = st.session_state[common.SELECTED_POST]
+CHANNEL_COLOURS = {"社群": "blue", "朋友圈": "green", "小红书": "red", "直播间": "violet"}
+STATE_BADGES = {
+    "draft": ("gray", "草稿"),
+    "in_review": ("blue", "审核中"),
+    "approved": ("green", "已通过"),
+    "rejected": ("red", "已驳回"),
+}
+TITLE_CHARS = 22  # a title longer than this is cut on the card (the full one is the tooltip)
+
+
+def review_states(campaign: str | None) -> dict[str, str]:
+    """Each post's review state, read from the store on every run."""
+    if campaign is None:
+        return {}
+    return {s.item_id: s.state for s in common.open_store().items(campaign, kind="post")}
+
+
+def post_badges(package: WeekPackage, post: Post, states: dict[str, str]) -> str:
+    colour = CHANNEL_COLOURS.get(post.channel.value, "gray")
+    parts = [f":{colour}-badge[{post.time} {post.channel.value}]"]
+    state = states.get(post.id)
+    if state in STATE_BADGES:
+        tone, label = STATE_BADGES[state]
+        parts.append(f":{tone}-badge[{label}]")
+    if package.poster_for(post.id):
+        parts.append(":material/image:")
+    if post.findings:
+        parts.append(":orange[:material/report:]")
+    return " ".join(parts)
+
+
+def short(title: str) -> str:
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
+
+
+def shown_channels(package: WeekPackage) -> list[str]:
     channels = [c.value for c in package.canvas.channels]
     shown = st.pills(
         "渠道", channels, selection_mode="multi", default=channels, key="week_channels"
     )
-    st.caption(":material/image: 配海报　:material/report: 有合规提示，点开查看")
-    # A fixed-height box that scrolls: the opened post's detail stays in view just below it.
-    columns = st.container(height=560, border=False).columns(7, gap="small")
+    st.caption(
+        "颜色是渠道（"
+        + "、".join(f":{CHANNEL_COLOURS.get(c, 'gray')}[{c}]" for c in channels)
+        + "），第二个标记是审核状态；:material/image: 配海报，:orange[:material/report:] 有合规提示。"
+        "点一条打开详情，可改日期和时间。"
+    )
+    return shown
+
+
+def calendar_grid(package: WeekPackage, states: dict[str, str]) -> None:
+    """The week as seven day columns on the page itself (no inner scroll box)."""
+    selected = st.session_state[common.SELECTED_POST]
+    shown = shown_channels(package)
+    columns = st.columns(len(package.canvas.days), gap="small")
     for day, column in enumerate(columns, start=1):
-        with column, st.container(border=True):
+        with column:
             st.markdown(f"**{common.day_label(package, day)}**")
-            for post in calendar.day(day):
+            for post in package.calendar.day(day):
                 if post.channel.value not in shown:
                     continue
-                flag = " :material/report:" if post.findings else ""
-                poster = " :material/image:" if package.poster_for(post.id) else ""
+                with st.container(border=True, key=f"card-{post.id}", gap="small"):
+                    st.markdown(post_badges(package, post, states))
+                    st.button(
+                        common.md_escape(short(post.title)),
+                        key=f"open.{post.id}",
+                        help=common.md_escape(post.title),
+                        on_click=open_post,
+                        args=(post.id,),
+                        type="primary" if post.id == selected else "tertiary",
+                        width="stretch",
+                    )
+
+
+def day_view(package: WeekPackage, states: dict[str, str]) -> None:
+    """One day in full width: every post with its title, state and the start of its copy."""
+    days = list(range(1, len(package.canvas.days) + 1))
+    day = st.segmented_control(
+        "哪一天", days, default=1, format_func=lambda d: common.day_label(package, d),
+        key="week_day",
+    ) or 1  # fmt: skip
+    for post in package.calendar.day(day):
+        with st.container(border=True, key=f"dayrow-{post.id}"):
+            text, action = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(
+                f"{post_badges(package, post, states)} **{common.md_escape(post.title)}**"
+            )
+            text.caption(common.md_escape(post.body[:80] + ("…" if len(post.body) > 80 else "")))
+            action.button(
+                "打开", key=f"day.open.{post.id}", on_click=open_post, args=(post.id,),
+                icon=":material/open_in_full:", width="stretch",
+            )  # fmt: skip
+
+
+def list_view(package: WeekPackage, states: dict[str, str]) -> None:
+    """The week as one column, day by day: for a phone."""
+    for day in range(1, len(package.canvas.days) + 1):
+        st.markdown(f"**{common.day_label(package, day)}**")
+        for post in package.calendar.day(day):
+            with st.container(border=True, key=f"listrow-{post.id}"):
+                st.markdown(post_badges(package, post, states))
                 st.button(
-                    f"{post.time} {post.channel.value}{poster}{flag}  \n{common.md_escape(post.title)}",
-                    key=f"open.{post.id}",
-                    on_click=open_post,
-                    args=(post.id,),
-                    type="primary" if post.id == selected else "secondary",
-                    width="stretch",
-                )
+                    common.md_escape(post.title), key=f"list.open.{post.id}",
+                    on_click=open_post, args=(post.id,), type="tertiary", width="stretch",
+                )  # fmt: skip
 
 
 def posts_table(package: WeekPackage) -> None:
@@ -279,11 +357,18 @@ metrics[4].download_button(
 )
 
 # Only the open view runs: the 7-day grid first, the editable table when asked for.
-views = ["日历视图", "表格视图（可编辑）"]
-grid_tab, table_tab = st.tabs(views, key="week_view", on_change="rerun")
+views = ["一周日历", "单日", "列表（手机）", "表格视图（可编辑）"]
+grid_tab, day_tab, list_tab, table_tab = st.tabs(views, key="week_view", on_change="rerun")
+states = review_states(campaign)
 if grid_tab.open:
     with grid_tab:
-        calendar_grid(package)
+        calendar_grid(package, states)
+if day_tab.open:
+    with day_tab:
+        day_view(package, states)
+if list_tab.open:
+    with list_tab:
+        list_view(package, states)
 if table_tab.open:
     with table_tab:
         posts_table(package)

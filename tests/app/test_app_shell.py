@@ -84,7 +84,7 @@ def test_model_text_is_escaped_before_markdown_sees_it(text: str, shown: str) ->
 def test_findings_are_highlighted_as_escaped_spans() -> None:
     text = "全网最低价<b>!</b>"
     marked = common.highlighted(text, [finding(2, 4, "最低")])
-    assert marked == r"全网:red-background[最低]价\<b\>\!\</b\>"
+    assert marked == r"全网:red-background[**:red[最低]**]价\<b\>\!\</b\>"
 
 
 def test_overlapping_and_out_of_range_findings_do_not_break_the_text() -> None:
@@ -93,4 +93,4 @@ def test_overlapping_and_out_of_range_findings_do_not_break_the_text() -> None:
         text,
         [finding(0, 2, "最好", "warning"), finding(1, 3, "好的"), finding(4, 99, "名")],
     )
-    assert marked == ":orange-background[最好]的第一名"
+    assert marked == ":orange-background[**:orange[最好]**]的第一名"

@@ -146,3 +146,71 @@ def test_the_calendar_can_show_one_channel_only(app, week: WeekPackage) -> None:
     shown = [b.key.removeprefix("open.") for b in at.button if b.key and b.key.startswith("open.")]
     expected = [p.id for p in week.calendar.posts if p.channel.value == "朋友圈"]
     assert sorted(shown) == sorted(expected) and expected
+
+
+def test_the_calendar_cards_show_channel_colour_and_review_state(app, week: WeekPackage) -> None:
+    from pipelines.auth import local_user
+    from pipelines.settings import load_settings
+    from pipelines.store import open_store
+
+    at = app(WEEK, canvas=week.canvas, package=week)
+    first = week.calendar.day(1)[0]
+    store = open_store(load_settings())
+    store.submit(f"{at.session_state[common.CAMPAIGN]}/{first.id}", user=local_user())
+    at.run()
+    badges = " ".join(m.value for m in at.markdown)
+    assert f":blue-badge[{first.time} 社群]" in badges or ":green-badge[" in badges
+    assert ":blue-badge[审核中]" in badges and ":gray-badge[草稿]" in badges
+    assert all(len(b.label) <= 40 for b in at.button if b.key and b.key.startswith("open."))
+
+
+def test_the_day_and_list_views_open_a_post(app, week: WeekPackage) -> None:
+    at = app(WEEK, canvas=week.canvas, package=week)
+    at.session_state["week_view"] = "单日"
+    at.run()
+    at.session_state["week_day"] = 3
+    at.run()
+    day_three = [p.id for p in week.calendar.day(3)]
+    opened = [b.key.removeprefix("day.open.") for b in at.button if b.key.startswith("day.open.")]
+    assert opened == day_three
+    at.button(key=f"day.open.{day_three[0]}").click().run()
+    assert at.subheader[0].value == f"帖子详情 · {day_three[0]}"
+    at.session_state["week_view"] = "列表（手机）"
+    at.run()
+    listed = [b for b in at.button if b.key.startswith("list.open.")]
+    assert len(listed) == len(week.calendar.posts)
+
+
+def test_a_post_detail_has_copy_blocks_a_phone_preview_and_finding_cards(
+    app, week: WeekPackage
+) -> None:
+    post = next(p for p in week.calendar.posts if week.poster_for(p.id))
+    at = app(WEEK, canvas=week.canvas, package=week, selected_post=post.id)
+    codes = [c.value for c in at.code]
+    assert post.body in codes  # st.code: the one-click copy button
+    assert any(week.poster_for(post.id).headline in c for c in codes)
+    assert [t.value for t in at.text].count(post.body) == 2  # group message and 朋友圈 card
+    assert {"微信群消息预览", "朋友圈预览"} <= {t.label for t in at.tabs}
+
+
+def test_applying_a_suggested_rewrite_in_the_post_detail(app, week: WeekPackage) -> None:
+    from pipelines.compliance import annotate
+    from pipelines.content import Finding, Post
+
+    post = week.calendar.posts[0]
+    hostile = annotate(
+        post.model_copy(update={"body": "这是全网最低价。" + post.body}), week.canvas
+    )
+    package = week.model_copy(deep=True)
+    package.calendar.posts[0] = hostile
+    at = app(WEEK, canvas=week.canvas, package=package, selected_post=post.id)
+    stored: Post = stored_week(at).item(post.id)
+    finding: Finding = next(f for f in stored.findings if f.span == "全网最低价")
+    index = stored.findings.index(finding)
+    assert "**原因**：" in " ".join(m.value for m in at.markdown)
+    assert any(
+        t.value == "本周活动价" for t in at.text_input if t.key and t.key.startswith("fix.week.")
+    )
+    at.button(key=f"apply.week.{post.id}.{index}").click().run()
+    assert not at.exception
+    assert stored_week(at).item(post.id).body == "这是本周活动价。" + post.body
