@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import stat
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipelines.canvas import Channel, load_canvas
 from pipelines.compliance import has_errors, scan_item, scan_text
 from pipelines.content import Finding, WeekPackage, iter_texts
 from pipelines.errors import CampaignCanvasError, ContentError
+from pipelines.textcheck import printable
 
 SEVERITY = {"error": "需修改", "warning": "请复核"}
 
@@ -65,18 +67,45 @@ def run(args: argparse.Namespace) -> int:
     return 1 if has_errors(f for *_, f in rows) else 0
 
 
+MAX_INPUT_BYTES = 20_000_000  # a week package is a few hundred KB
+
+
 def _read(path: str) -> tuple[str, str]:
+    """The text to check, from stdin or a regular file, never more than MAX_INPUT_BYTES."""
     if path == "-":
         if sys.stdin.isatty():
             print("请粘贴要检查的文案，输入完按 Ctrl-D 结束：", file=sys.stderr)
-        return sys.stdin.read(), "标准输入"
-    file = Path(path)
-    if not file.is_file():
-        raise CampaignCanvasError(f"找不到要检查的文件：{path}，请检查路径")
+        stream = getattr(sys.stdin, "buffer", None)  # a text-only stdin (tests, IDEs) is read as is
+        raw = (stream.read if stream else sys.stdin.read)(MAX_INPUT_BYTES + 1)
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogatepass")
+        name = "标准输入"
+    else:
+        file = Path(path)
+        name = printable(file.name)
+        try:
+            info = file.stat()
+        except (OSError, ValueError):
+            raise CampaignCanvasError(
+                f"找不到要检查的文件：{printable(path)}，请检查路径"
+            ) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise CampaignCanvasError(
+                f"{printable(path)} 不是普通文件（文件夹、设备或管道），不能检查"
+            )
+        if info.st_size > MAX_INPUT_BYTES:
+            raise CampaignCanvasError(f"{name}：文件太大（{info.st_size} 字节），最多 20 MB")
+        try:
+            with open(file, "rb") as handle:
+                raw = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError:
+            raise CampaignCanvasError(f"{name}：无法读取，请检查文件权限") from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise CampaignCanvasError(f"{name}：内容太长，最多 20 MB")
     try:
-        return file.read_text(encoding="utf-8"), file.name
+        return raw.decode("utf-8-sig"), name
     except UnicodeDecodeError:
-        raise CampaignCanvasError(f"{file.name}：不是 UTF-8 编码的文本，请另存为 UTF-8") from None
+        raise CampaignCanvasError(f"{name}：不是 UTF-8 编码的文本，请另存为 UTF-8") from None
 
 
 def _package(raw: str, name: str) -> WeekPackage | None:
@@ -87,6 +116,8 @@ def _package(raw: str, name: str) -> WeekPackage | None:
         return None
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise ContentError(f"{name}：JSON 嵌套太深，不像一个周内容包") from None
     except json.JSONDecodeError as exc:
         if name.endswith(".json"):
             raise ContentError(f"{name}：JSON 格式错误（第 {exc.lineno} 行：{exc.msg}）") from None
