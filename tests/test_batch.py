@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def test_an_interrupted_batch_resumes_without_redoing_or_duplicating(
     summary = run_batch(collect(paths), out, store, settings, worker=week_worker)
     assert (summary.done, summary.skipped, summary.failed) == (3, 2, 0)
     assert len(store.campaigns()) == 5
-    folders = sorted(p.name for p in out.iterdir())
+    folders = sorted(p.name for p in out.iterdir() if p.name != ".claims")
     assert len(folders) == 5 and not [f for f in folders if f.endswith(".part")]
 
     again = run_batch(collect(paths), out, store, settings, worker=week_worker)
@@ -128,6 +129,22 @@ def test_a_lost_output_folder_is_rewritten_from_the_store_without_regenerating(
     assert (
         json.loads((folder / "package.json").read_text("utf-8"))["canvas"]["name"] == "门店A暖锅周"
     )
+
+
+def test_an_output_folder_that_cannot_be_written_fails_its_canvas_alone(
+    tmp_path, canvas, store, settings
+):
+    paths = write_canvases(tmp_path / "in", canvas, ["门店A暖锅周", "门店B暖锅周"])
+    out = tmp_path / "out"
+    first = run_batch(collect(paths), out, store, settings, worker=week_worker).outcomes
+    blocked = Path(first[0].detail)
+    shutil.rmtree(blocked)
+    blocked.write_text("不是文件夹", "utf-8")  # the stored canvas's folder cannot be rewritten
+
+    summary = run_batch(collect(paths), out, store, settings, worker=week_worker)
+    assert (summary.done, summary.skipped, summary.failed) == (0, 1, 1)
+    assert "写入" in summary.of("failed")[0].detail
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
 
 
 def test_outputs_go_to_a_folder_per_canvas(tmp_path, canvas, store, settings):

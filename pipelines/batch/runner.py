@@ -4,7 +4,16 @@ Each canvas is known by the content hash of the canvas. A worker writes `DIR/<na
 temporary folder, renamed when complete), then saves the package to the store in one
 transaction — that save is the commit point, and workers make it side by side (SQLite in WAL
 mode lets them queue briefly). A re-run skips canvases the store already holds, so an
-interrupted batch (Ctrl-C, kill) redoes only unfinished canvases and duplicates nothing.
+interrupted batch (Ctrl-C, SIGTERM, kill -9) redoes only unfinished canvases and duplicates
+nothing.
+
+Two batches into one output folder share the work: a worker first claims its canvas with an
+exclusive `flock` on `DIR/.claims/<hash>.lock` (the kernel releases it when the process ends,
+however it ends, so a killed batch leaves no stale claim). A canvas another batch holds is
+tried again after the others; once claimed, a canvas the store already has is skipped.
+
+Workers exit on their own when the batch process is gone (a thread compares `os.getppid()`
+with the parent's pid), so a killed batch leaves no process behind.
 """
 
 from __future__ import annotations
@@ -15,9 +24,16 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no claims, one batch per output folder at a time
+    fcntl = None
 
 from pipelines.auth import User
 from pipelines.batch.inputs import BatchInput
@@ -28,6 +44,9 @@ from pipelines.settings import Settings
 from pipelines.store import Store, canvas_hash, open_store
 
 BATCH_USER = User(name="批量生成", role="operator")
+PARENT_CHECK = 0.25  # seconds between a worker's looks at whether the batch process is alive
+BUSY_RETRY = 0.5  # seconds before trying again the canvases another batch holds
+BROKEN = "生成进程意外退出（可能内存不足或被结束），重跑即可"
 
 
 @dataclass(frozen=True)
@@ -90,18 +109,50 @@ def write_outputs(
     part = folder.with_name(folder.name + ".part")
     shutil.rmtree(part, ignore_errors=True)
     part.mkdir(parents=True)
-    (part / "package.json").write_text(package.model_dump_json(indent=2), encoding="utf-8")
-    (part / "package.md").write_text(package_markdown(package), encoding="utf-8")
-    images: dict[str, bytes] = {}
-    if posters and package.posters:
-        from pipelines.poster import write_week_posters
+    try:
+        (part / "package.json").write_text(package.model_dump_json(indent=2), encoding="utf-8")
+        (part / "package.md").write_text(package_markdown(package), encoding="utf-8")
+        images: dict[str, bytes] = {}
+        if posters and package.posters:
+            from pipelines.poster import write_week_posters
 
-        # One canvas per process already: no nested process pool.
-        for path in write_week_posters(package, part / "posters", base_dir=base_dir, workers=1):
-            images[path.stem] = path.read_bytes()
-    shutil.rmtree(folder, ignore_errors=True)
-    part.rename(folder)
+            # One canvas per process already: no nested process pool.
+            parts = write_week_posters(package, part / "posters", base_dir=base_dir, workers=1)
+            for path in parts:
+                images[path.stem] = path.read_bytes()
+        shutil.rmtree(folder, ignore_errors=True)
+        part.rename(folder)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)  # a failed canvas leaves no half-written folder
+        raise
     return images
+
+
+@contextmanager
+def claim(out_dir: Path, digest: str) -> Iterator[bool]:
+    """Hold one canvas of `out_dir` for this process while the block runs; yields False (and
+    holds nothing) when another process holds it."""
+    if fcntl is None:
+        yield True
+        return
+    locks = out_dir / ".claims"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{digest}.lock", "ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True  # closing the file releases the lock
+
+
+def restore_folder(
+    store: Store, campaign_id: str, folder: Path, base_dir: Path, posters: bool
+) -> None:
+    """Rewrite a stored canvas's folder from the store when it is missing (no regeneration)."""
+    if not (folder / "package.json").is_file():
+        package = store.generated_package(campaign_id)
+        write_outputs(package, folder, base_dir=base_dir, posters=posters)
 
 
 _stores: dict[str, Store] = {}
@@ -145,6 +196,25 @@ def generate_one(job: Job) -> tuple[str, str]:
         return "failed", f"内部错误（{type(exc).__name__}）：{exc}"
 
 
+def run_claimed(worker: Callable[[Job], tuple[str, str]], job: Job) -> tuple[str, str]:
+    """Worker: `worker(job)` while holding the canvas's claim. ("busy", "") when another batch
+    holds it; ("stored", campaign id) when, once claimed, the store already has it."""
+    try:
+        with claim(job.folder.parent, job.digest) as held:
+            if not held:
+                return "busy", ""
+            store = worker_store(job.settings)
+            existing = store.find_campaign(job.digest)
+            if existing is not None:
+                restore_folder(store, existing, job.folder, job.base_dir, job.posters)
+                return "stored", existing
+            return worker(job)
+    except CampaignCanvasError as exc:
+        return "failed", str(exc)
+    except OSError as exc:
+        return "failed", f"写入 {job.folder} 失败：{exc.strerror or exc}"
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Fork when it is safe (POSIX, no other threads): workers start warm, with the engine and
     poster code already imported. Otherwise spawn, which re-imports everything per worker."""
@@ -163,12 +233,29 @@ def _result(future: cf.Future) -> tuple[str, str]:
     try:
         return future.result()
     except cf.process.BrokenProcessPool:
-        return "failed", "生成进程意外退出（可能内存不足或被结束），重跑即可"
+        return "failed", BROKEN
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group; the parent alone decides how to stop.
+def _start_worker(parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group; the parent alone decides how to stop. (SIGTERM
+    # keeps its default: the pool itself terminates workers with it when one dies.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker must not use the connections it inherited; it opens its own.
+    for inherited in _stores.values():
+        inherited.engine.dispose(close=False)
+    _stores.clear()
+    threading.Thread(
+        target=_exit_with_parent, args=(parent_pid,), name="exit-with-parent", daemon=True
+    ).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Once the batch process is gone (killed, even with -9) this worker is an orphan: stop at
+    once. The canvas it was on is not stored (its transaction is rolled back) and is redone by
+    the next run; its `.part` folder is replaced then."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK)
+    os._exit(1)
 
 
 def run_batch(
@@ -205,15 +292,24 @@ def run_batch(
             continue
         digest = canvas_hash(entry.canvas)
         folder = output_folder(out_dir, entry.canvas, digest)
-        existing = store.find_campaign(digest)
-        if digest in seen or existing is not None:
-            if existing is not None and not (folder / "package.json").is_file():
-                package = store.generated_package(existing)
-                write_outputs(package, folder, base_dir=entry.base_dir, posters=posters)
-            reason = "本批次里重复的画布" if digest in seen else "已完成（上次运行）"
-            settle(Outcome(entry.source, "skipped", reason, existing))
+        if digest in seen:
+            settle(
+                Outcome(entry.source, "skipped", "本批次里重复的画布", store.find_campaign(digest))
+            )
             continue
         seen.add(digest)
+        existing = store.find_campaign(digest)
+        if existing is not None:
+            try:
+                with claim(out_dir, digest) as held:
+                    if held:  # else another batch is rewriting it
+                        restore_folder(store, existing, folder, entry.base_dir, posters)
+            except (OSError, CampaignCanvasError) as exc:
+                reason = getattr(exc, "strerror", None) or exc
+                settle(Outcome(entry.source, "failed", f"写入 {folder} 失败：{reason}", existing))
+                continue
+            settle(Outcome(entry.source, "skipped", "已完成（上次运行）", existing))
+            continue
         job = Job(
             entry.source,
             entry.canvas.model_dump_json(),
@@ -225,35 +321,64 @@ def run_batch(
         )
         jobs.append(job)
 
-    def outcome(job: Job, status: str, payload: str) -> Outcome:
-        if status == "ok":
-            return Outcome(job.source, "done", str(job.folder), payload)
-        return Outcome(job.source, "failed", payload)
+    busy: list[Job] = []
 
-    if concurrency <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            settle(outcome(job, *worker(job)))
-        return summary
-    store.engine.dispose()  # no open database connection may be copied into a forked worker
-    pool = cf.ProcessPoolExecutor(
-        max_workers=min(concurrency, len(jobs)),
-        mp_context=_context(),
-        initializer=_ignore_sigint,
-    )
+    def take(job: Job, status: str, payload: str, *, hook: bool = True) -> None:
+        if status == "busy":
+            busy.append(job)
+            return
+        if status == "ok":
+            result = Outcome(job.source, "done", str(job.folder), payload)
+        elif status == "stored":
+            result = Outcome(job.source, "skipped", "已由同时运行的另一批次完成", payload)
+        else:
+            result = Outcome(job.source, "failed", payload)
+        if hook:
+            settle(result)
+        else:
+            summary.outcomes.append(result)
+
+    pool = None
+    if concurrency > 1 and len(jobs) > 1:
+        store.engine.dispose()  # no open database connection may be copied into a forked worker
+        pool = cf.ProcessPoolExecutor(
+            max_workers=min(concurrency, len(jobs)),
+            mp_context=_context(),
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
+        )
     futures: dict[cf.Future, Job] = {}
     settled: set[cf.Future] = set()
     try:
-        futures = {pool.submit(worker, job): job for job in jobs}
-        for future in cf.as_completed(futures):
-            settled.add(future)
-            settle(outcome(futures[future], *_result(future)))
+        pending = jobs
+        while pending:
+            busy.clear()
+            if pool is None:
+                for job in pending:
+                    take(job, *run_claimed(worker, job))
+            else:
+                try:
+                    futures = {pool.submit(run_claimed, worker, job): job for job in pending}
+                except cf.process.BrokenProcessPool:  # a worker died in the last round
+                    for job in pending:
+                        take(job, "failed", BROKEN)
+                    break
+                settled = set()
+                for future in cf.as_completed(futures):
+                    settled.add(future)
+                    take(futures[future], *_result(future))
+            pending = list(busy)
+            if pending:  # another batch is on these: see what became of them in a moment
+                time.sleep(BUSY_RETRY)
     except BaseException:
         summary.interrupted = True
-        pool.shutdown(wait=True, cancel_futures=True)
-        # Canvases already running were finished and stored by their workers: count them too.
-        for future, job in futures.items():
-            if future not in settled and future.done() and not future.cancelled():
-                summary.outcomes.append(outcome(job, *_result(future)))
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            # Canvases already running were finished and stored by their workers: count them.
+            for future, job in futures.items():
+                if future not in settled and future.done() and not future.cancelled():
+                    take(job, *_result(future), hook=False)
         raise
-    pool.shutdown()
+    if pool is not None:
+        pool.shutdown()
     return summary
