@@ -2,13 +2,19 @@
 
 Inputs are canvas files, folders of them, or XLSX/CSV tables (one row per product; columns in
 `pipelines.batch.inputs`). Re-running after an interruption skips canvases already finished.
+SIGTERM stops the batch like Ctrl-C (no new canvas, running ones finish and are counted; exit
+143, or 130 for Ctrl-C); a second SIGTERM ends it at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -72,7 +78,37 @@ def report(summary: BatchSummary, out: Path) -> None:
         print(for_terminal(f"✗ {outcome.source}：{outcome.detail}"))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so the batch stops the same way."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the batch at once
+    raise Terminated
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (and receives the signal)
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(args: argparse.Namespace) -> int:
+    with sigterm_as_interrupt():
+        try:
+            return _run(args)
+        except Terminated:  # before the batch started (reading inputs, opening the store)
+            print("收到结束信号（SIGTERM），已中断。", file=sys.stderr)
+            return 143
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = load_settings(cc_engine=args.engine, cc_seed=args.seed)
     inputs = collect(args.canvases)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -89,11 +125,13 @@ def run(args: argparse.Namespace) -> int:
             on_outcome=Progress(len(inputs)),
             summary=summary,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        terminated = isinstance(stop, Terminated)
         print("", file=sys.stderr)
         report(summary, args.out)
-        print("已中断：再次运行同一命令会跳过已完成的画布，接着生成其余的。", file=sys.stderr)
-        return 130
+        how = "收到结束信号（SIGTERM），已中断" if terminated else "已中断"
+        print(f"{how}：再次运行同一命令会跳过已完成的画布，接着生成其余的。", file=sys.stderr)
+        return 143 if terminated else 130
     finally:
         store.close()
     report(summary, args.out)
