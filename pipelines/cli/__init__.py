@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from pipelines.cli.parser import ChineseParser
 from pipelines.errors import CampaignCanvasError
 from pipelines.textsafe import for_terminal
 
@@ -22,7 +23,7 @@ COMMANDS = [
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; given a known command, only that command's module is imported (fast start)."""
-    parser = argparse.ArgumentParser(
+    parser = ChineseParser(
         prog="campaign-canvas",
         description="活动画布内容工坊：一张活动画布，生成一整周的社群内容",
     )
