@@ -1,8 +1,8 @@
 """Typed settings from environment variables, then `.streamlit/secrets.toml`, then defaults.
 
 Read settings through here, never through `st.secrets` (it raises when no secrets file exists).
-`CC_PROVIDER` picks a preset (base URL and JSON mode) for a known OpenAI-compatible provider;
-explicit `OPENAI_BASE_URL` / `CC_JSON_MODE` win over the preset.
+`CC_PROVIDER` picks a preset (base URL, JSON mode, output cap) for a known OpenAI-compatible
+provider; explicit `OPENAI_BASE_URL` / `CC_JSON_MODE` / `CC_MAX_OUTPUT_TOKENS` win over the preset.
 """
 
 from __future__ import annotations
@@ -25,27 +25,39 @@ JsonMode = Literal["schema", "object"]
 
 @dataclass(frozen=True)
 class Provider:
-    """What an OpenAI-compatible provider needs: where it lives, which JSON mode it supports."""
+    """What an OpenAI-compatible provider needs: where it lives, which JSON mode it supports,
+    and the most output tokens one answer may have (`max_tokens` is never sent above it)."""
 
     label: str
     base_url: str | None  # None: the SDK's default (api.openai.com)
     json_mode: JsonMode
+    max_output_tokens: int
     needs_key: bool = True
+
+
+# Without a preset or CC_MAX_OUTPUT_TOKENS: the low end of what hosted and local servers allow.
+DEFAULT_OUTPUT_CAP = 4096
 
 
 # `schema` = response_format json_schema (strict); `object` = json_object with the schema in the
 # prompt. DeepSeek, DashScope and Moonshot accept only json_object in their compatible modes.
+# Output caps: DeepSeek's chat model writes at most 8K (4K when max_tokens is not sent);
+# qwen-plus 8K; gpt-4o-mini 16K; Moonshot's 8K-context model leaves about 4K for the answer;
+# local servers are bounded by the context they were started with (Ollama's default is small).
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("OpenAI", None, "schema"),
-    "deepseek": Provider("DeepSeek", "https://api.deepseek.com", "object"),
+    "openai": Provider("OpenAI", None, "schema", 16384),
+    "deepseek": Provider("DeepSeek", "https://api.deepseek.com", "object", 8192),
     "qwen": Provider(
         "通义千问（DashScope 兼容模式）",
         "https://dashscope.aliyuncs.com/compatible-mode/v1",
         "object",
+        8192,
     ),
-    "moonshot": Provider("Moonshot（Kimi）", "https://api.moonshot.cn/v1", "object"),
-    "ollama": Provider("Ollama（本机）", "http://localhost:11434/v1", "schema", needs_key=False),
-    "vllm": Provider("vLLM（本机）", "http://localhost:8000/v1", "schema", needs_key=False),
+    "moonshot": Provider("Moonshot（Kimi）", "https://api.moonshot.cn/v1", "object", 4096),
+    "ollama": Provider(
+        "Ollama（本机）", "http://localhost:11434/v1", "schema", 2048, needs_key=False
+    ),
+    "vllm": Provider("vLLM（本机）", "http://localhost:8000/v1", "schema", 4096, needs_key=False),
 }
 
 
@@ -58,7 +70,15 @@ class Settings(BaseModel):
     openai_api_key: SecretStr | None = None
     cc_model: str | None = None
     cc_json_mode: JsonMode | None = None
-    cc_timeout: float = Field(60.0, gt=0, le=600)
+    cc_timeout: float = Field(60.0, gt=0, le=600, description="read timeout of one request")
+    cc_deadline: float = Field(
+        180.0, gt=0, le=1800, description="whole call, SDK retries included, however it trickles"
+    )
+    cc_max_output_tokens: int | None = Field(
+        None, ge=256, le=65536, description="the provider's output cap; default: the preset's"
+    )
+    cc_rpm: int | None = Field(None, ge=1, description="requests per minute per key, this process")
+    cc_tpm: int | None = Field(None, ge=1000, description="tokens per minute per key, this process")
     cc_max_retries: int = Field(2, ge=0, le=10, description="transport retries, done by the SDK")
     cc_max_concurrency: int = Field(8, ge=1, le=64)
     cc_temperature: float = Field(0.7, ge=0, le=2)
@@ -123,6 +143,13 @@ class Settings(BaseModel):
         if self.cc_json_mode:
             return self.cc_json_mode
         return self.provider.json_mode if self.provider else "schema"
+
+    @property
+    def output_cap(self) -> int:
+        """Most output tokens one answer may have: explicit, else the preset's, else 4K."""
+        if self.cc_max_output_tokens:
+            return self.cc_max_output_tokens
+        return self.provider.max_output_tokens if self.provider else DEFAULT_OUTPUT_CAP
 
     def check_llm(self) -> None:
         """Raise ConfigError (Chinese, naming the variable to set) unless the LLM engine can run."""

@@ -5,6 +5,14 @@
          └──────────► launch (group-buy only)
     group_kit (independent)
 
+An engine that writes post by post (`plan_posts`, the LLM engine) gets the week's plan from the
+shared planner instead, and the calendar is assembled from one task per post:
+
+    fabe[product] ──► post[planned post of that product] ──► poster_copy[that post]
+    post[planned post without a product] ──► poster_copy[that post]
+
+so the critical path is FABE → post → poster copy, and each post is reported as it is written.
+
 A failed task fails only what depends on it: the package keeps everything else and lists the
 failures, root causes first, and a re-run with the same cache redoes only what failed. Every
 exception a task raises becomes a named failure, so no task can vanish from the package.
@@ -37,10 +45,11 @@ from pipelines.content import (
     SellingPoints,
     TaskFailure,
     Usage,
+    WeekCalendar,
     WeekPackage,
     reviewable_items,
 )
-from pipelines.engines.base import Engine, Task, TaskKind
+from pipelines.engines.base import Engine, PostBrief, Task, TaskKind
 from pipelines.errors import CampaignCanvasError, ContentError
 from pipelines.textsafe import excerpt, redact
 
@@ -53,13 +62,20 @@ Annotator = Callable[[Item, Canvas], object]
 
 @dataclass(frozen=True)
 class TaskEvent:
-    """Progress of one task, for progress bars and logs."""
+    """Progress of one task, for progress bars and logs.
+
+    `output` is the finished item ("done" and "cached"): a page can show each post as soon as it
+    is written. `planned` is how many tasks the runner knows of so far (it grows when the
+    calendar's posters become known), for a progress bar's total.
+    """
 
     task_id: str
     kind: TaskKind
     state: EventState
     message: str = ""
     error: Exception | None = None  # what a failed task raised (a provider's note, an answer)
+    output: BaseModel | None = None
+    planned: int = 0
 
 
 class ResultCache(Protocol):
@@ -132,12 +148,19 @@ class _Runner:
         self.annotate = annotate
         self.usage: dict[str, Usage] = {}
         self.failures: list[TaskFailure] = []
+        self.planned = 0
 
     def _emit(
-        self, task: Task, state: EventState, message: str = "", error: Exception | None = None
+        self,
+        task: Task,
+        state: EventState,
+        message: str = "",
+        error: Exception | None = None,
+        output: BaseModel | None = None,
     ) -> None:
         if self.on_event is not None:
-            self.on_event(TaskEvent(task.item_id, task.kind, state, message, error))
+            event = TaskEvent(task.item_id, task.kind, state, message, error, output, self.planned)
+            self.on_event(event)
 
     def _fail(
         self,
@@ -162,14 +185,20 @@ class _Runner:
             return await self._run(task, use_cache=use_cache)
         except _Failed:
             raise
-        except CampaignCanvasError as exc:
-            raise self._fail(task, str(exc), error=exc) from None
-        except ValidationError as exc:
-            message = f"生成内容未通过校验：{exc.error_count()} 处问题"
-            raise self._fail(task, message, error=exc) from None
         except Exception as exc:
-            log.debug("task %s raised", task.item_id, exc_info=True)
-            raise self._fail(task, unexpected(exc), error=exc) from None
+            spent = getattr(exc, "usage", None)  # attempts that failed still cost tokens
+            if isinstance(spent, Usage) and spent.calls:
+                self.usage[task.item_id] = spent
+            raise self._recorded(task, exc) from None
+
+    def _recorded(self, task: Task, exc: Exception) -> _Failed:
+        """Record what `task` raised as its failure."""
+        if isinstance(exc, CampaignCanvasError):
+            return self._fail(task, str(exc), error=exc)
+        if isinstance(exc, ValidationError):
+            return self._fail(task, f"生成内容未通过校验：{exc.error_count()} 处问题", error=exc)
+        log.debug("task %s raised", task.item_id, exc_info=exc)
+        return self._fail(task, unexpected(exc), error=exc)
 
     async def _run(self, task: Task, *, use_cache: bool) -> BaseModel:
         key = self.engine.cache_key(task)
@@ -180,7 +209,7 @@ class _Runner:
             except ValidationError:  # written by an older version: generate it again
                 log.debug("cached answer for %s no longer validates", task.item_id)
             else:
-                self._emit(task, "cached")
+                self._emit(task, "cached", output=output)
                 return output
         async with self.limit:
             self._emit(task, "started")
@@ -197,7 +226,7 @@ class _Runner:
                 self.annotate(item, self.canvas)
         if self.cache is not None:
             self.cache.put(key, output.model_dump_json())
-        self._emit(task, "done")
+        self._emit(task, "done", output=output)
         return output
 
     async def after(self, task: Task, deps: dict[str, Awaitable[BaseModel]]) -> list[BaseModel]:
@@ -246,7 +275,10 @@ async def build_week(
     )
     jobs: dict[str, tuple[TaskKind, asyncio.Task]] = {}
 
-    def spawn(kind: TaskKind, task_id: str, work: Coroutine[object, object, T]) -> asyncio.Task:
+    def spawn(
+        kind: TaskKind, task_id: str, work: Coroutine[object, object, T], *, counted: bool = True
+    ) -> asyncio.Task:
+        runner.planned += counted
         job = jobs[task_id] = (kind, asyncio.create_task(work))
         return job[1]
 
@@ -262,7 +294,11 @@ async def build_week(
     def planned(kind: TaskKind, item_id: str) -> asyncio.Task:
         return spawn(kind, item_id, with_points(kind, item_id))
 
-    calendar = planned(TaskKind.CALENDAR, "calendar")
+    plan_posts = getattr(engine, "plan_posts", None)
+    if plan_posts is None:
+        calendar = planned(TaskKind.CALENDAR, "calendar")
+    else:
+        calendar, poster_job = _post_by_post(runner, canvas, plan_posts, fabe, spawn)
     # A run-of-show only for a canvas that plans a live.
     has_live = canvas.burst.livestream_day is not None
     livestream = planned(TaskKind.LIVESTREAM, "livestream") if has_live else None
@@ -273,6 +309,8 @@ async def build_week(
             Task(TaskKind.POSTER_COPY, "posters", canvas), {"calendar": calendar}
         )
         points = {p.product_id: p for p in await asyncio.gather(*fabe.values())}
+        needing = [post for post in week.posts if post.needs_poster]
+        runner.planned += len(needing)
         jobs = [
             runner.run(
                 Task(
@@ -283,13 +321,13 @@ async def build_week(
                     selling_points=(points[post.product_id],) if post.product_id else (),
                 )
             )
-            for post in week.posts
-            if post.needs_poster
+            for post in needing
         ]
         done = await asyncio.gather(*jobs, return_exceptions=True)
         return [p for p in done if isinstance(p, PosterCopy)]
 
-    poster_job = spawn(TaskKind.POSTER_COPY, "posters", posters())
+    if plan_posts is None:
+        poster_job = spawn(TaskKind.POSTER_COPY, "posters", posters(), counted=False)
     await asyncio.gather(*(job for _, job in jobs.values()), return_exceptions=True)
     for task_id, (kind, job) in jobs.items():  # raised outside `runner.run`: still a failure
         error = job.exception()
@@ -320,6 +358,104 @@ async def build_week(
     except ValidationError as exc:
         problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise ContentError(f"生成的一周内容未通过校验：{problems}") from None
+
+
+def _post_by_post(runner: _Runner, canvas: Canvas, plan_posts, fabe, spawn):
+    """The calendar written one planned post at a time, each poster as soon as its post is.
+
+    Returns the jobs of the assembled calendar and of the week's posters. Each post waits only
+    for its own product's selling points. A post that fails is listed and costs only itself
+    (and its poster) when the rest still make a valid week.
+    """
+    task = Task(TaskKind.CALENDAR, "calendar", canvas)
+    try:
+        briefs: list[PostBrief] = plan_posts(canvas)
+    except CampaignCanvasError as exc:  # the planner refuses this canvas (e.g. no home channel)
+        failed = runner._fail(task, str(exc), error=exc)
+
+        async def fail() -> BaseModel:
+            raise failed
+
+        return spawn(TaskKind.CALENDAR, "calendar", fail()), None
+
+    async def write(brief: PostBrief) -> BaseModel:
+        own = f"fabe-{brief.product_id}"
+        post_task = Task(TaskKind.POST, brief.id, canvas, brief=brief)
+        points = await runner.after(post_task, {own: fabe[own]} if brief.product_id else {})
+        return await runner.run(
+            Task(TaskKind.POST, brief.id, canvas, brief=brief, selling_points=tuple(points))
+        )
+
+    posts = {b.id: spawn(TaskKind.POST, b.id, write(b)) for b in briefs}
+
+    async def poster(brief: PostBrief) -> BaseModel:
+        poster_task = Task(TaskKind.POSTER_COPY, f"poster-{brief.id}", canvas)
+        (post,) = await runner.after(poster_task, {brief.id: posts[brief.id]})
+        points = await fabe[f"fabe-{post.product_id}"] if post.product_id else None
+        return await runner.run(
+            Task(
+                TaskKind.POSTER_COPY,
+                poster_task.item_id,
+                canvas,
+                post=post,
+                selling_points=(points,) if points is not None else (),
+            )
+        )
+
+    poster_jobs = [
+        spawn(TaskKind.POSTER_COPY, f"poster-{b.id}", poster(b))
+        for b in briefs
+        if b.poster_kind is not None
+    ]
+
+    async def assemble() -> BaseModel:
+        results = await asyncio.gather(*posts.values(), return_exceptions=True)
+        failed = [i for i, r in zip(posts, results, strict=True) if isinstance(r, BaseException)]
+        written = [r for r in results if isinstance(r, Post)]
+        try:
+            week = week_calendar(canvas, written)
+        except ValidationError as exc:
+            problems = "；".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            if failed:
+                message = f"依赖的任务 {'、'.join(failed)} 失败，其余帖子排不成一周：{problems}"
+            else:
+                message = f"按计划写好的帖子未通过整周校验：{problems}"
+            raise runner._fail(task, message, skipped=bool(failed)) from None
+        runner._emit(task, "done", output=week)
+        return week
+
+    calendar = spawn(TaskKind.CALENDAR, "calendar", assemble(), counted=False)
+
+    async def posters() -> list[PosterCopy]:
+        done = await asyncio.gather(*poster_jobs, return_exceptions=True)
+        try:
+            week = await calendar
+        except Exception:
+            return []
+        ids = {p.id for p in week.posts}
+        return [p for p in done if isinstance(p, PosterCopy) and p.post_id in ids]
+
+    return calendar, spawn(TaskKind.POSTER_COPY, "posters", posters(), counted=False)
+
+
+def week_calendar(canvas: Canvas, posts: list[Post]) -> WeekCalendar:
+    """The week's calendar from its written posts, in time order, validated with the canvas.
+
+    Posts written one at a time cannot see each other's titles: a repeated title gets its
+    weekday and time added, as the template engine does.
+    """
+    seen: set[str] = set()
+    unique = []
+    for post in sorted(posts, key=lambda p: (p.day, p.time, p.id)):
+        title = post.title
+        if title in seen:
+            stamp = f"·周{'一二三四五六日'[post.date.weekday()]}{post.time}"
+            title = title[: 40 - len(stamp)] + stamp
+            post = post.model_copy(update={"title": title})
+        seen.add(title)
+        unique.append(post)
+    data = {"id": "calendar", "posts": [p.model_dump(mode="json") for p in unique]}
+    return WeekCalendar.model_validate(data, context={"canvas": canvas})
 
 
 def generate_week(

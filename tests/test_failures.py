@@ -16,6 +16,7 @@ from pipelines.canvas import load_canvas
 from pipelines.cli import main
 from pipelines.engines.base import TaskKind
 from pipelines.engines.fake import FakeEngine
+from pipelines.engines.llm.briefs import post_briefs
 from pipelines.engines.template import TemplateEngine
 from pipelines.settings import load_settings
 from pipelines.store import open_store
@@ -125,9 +126,13 @@ def test_a_dependent_names_the_task_it_waited_for_and_root_causes_come_first(
     failures = json.loads((tmp_path / "out" / "package.json").read_text("utf-8"))["failures"]
     assert failures[0]["task_id"] == "fabe-veg" and not failures[0]["skipped"]
     skipped = {f["task_id"]: f["message"] for f in failures[1:]}
-    assert set(skipped) == {"calendar", "launch", "posters"}
-    assert skipped["calendar"] == "依赖的任务 fabe-veg 失败，未生成"
-    assert skipped["posters"] == "依赖的任务 calendar 失败，未生成"
+    assert all(f["skipped"] for f in failures[1:])
+    # The LLM engine writes post by post: the posts of that product wait for it, then the week.
+    veg = [b for b in post_briefs(load_canvas(EXAMPLE)) if b.product_id == "veg"]
+    posters = {f"poster-{b.id}" for b in veg if b.poster_kind}
+    assert set(skipped) == {"calendar", "launch", *(b.id for b in veg), *posters}
+    assert skipped[veg[0].id] == "依赖的任务 fabe-veg 失败，未生成"
+    assert skipped["calendar"].startswith(f"依赖的任务 {veg[0].id}")
     out = capsys.readouterr().out
     assert f"失败任务 {len(failures)}" in out
 
@@ -172,7 +177,10 @@ def test_a_batch_whose_every_answer_is_empty_fails_with_the_real_count(server, t
     server.responder = always(BODIES["an empty body"])
     assert batch(tmp_path) == 1
     out = capsys.readouterr().out
-    assert "失败 1 个" in out and "有 7 个任务未完成" in out and NOT_A_COMPLETION in out
+    # 3 FABE, the kit, every post (or skipped), the posters of posts, the calendar, the launch.
+    briefs = post_briefs(load_canvas(EXAMPLE))
+    tasks = 3 + 1 + len(briefs) + sum(1 for b in briefs if b.poster_kind) + 2
+    assert "失败 1 个" in out and f"有 {tasks} 个任务未完成" in out and NOT_A_COMPLETION in out
     assert stored_campaigns() == []
 
 

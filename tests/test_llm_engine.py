@@ -13,9 +13,10 @@ from openai_server import Reply, ScriptedServer
 from week_factory import make_week
 
 from pipelines.canvas import Canvas
-from pipelines.content import Finding, GroupKit, WeekCalendar, iter_texts
+from pipelines.content import Finding, GroupKit, iter_texts
 from pipelines.engines.base import Task, TaskKind
 from pipelines.engines.llm import LLMEngine
+from pipelines.engines.llm.briefs import post_briefs
 from pipelines.engines.llm.client import ClientPool
 from pipelines.errors import EngineError, GenerationFailed
 from pipelines.settings import load_settings
@@ -296,54 +297,47 @@ def test_the_cache_key_changes_with_model_prompt_and_schema_mode(server, canvas)
     assert server.requests == []  # computing keys makes no calls
 
 
-# --- the calendar's ids and dates are the system's ----------------------------------------------
+# --- a planned post: the plan is the system's, the words the model's ---------------------------
 
 
-def calendar_answer(canvas: Canvas) -> dict[str, Any]:
-    products = [p.id for p in canvas.products]
-    posts = []
-    for day in range(1, 8):
-        for n, time in enumerate(["20:00", "08:00", "12:00", "10:00"]):
-            posts.append(
-                {
-                    "day": day,
-                    "time": time,
-                    "channel": "社群",
-                    "activity_type": "日常品牌活动",
-                    "form": "常规性短消息",
-                    "goal": "促活",
-                    "product_id": products[(day + n) % len(products)],
-                    "title": f"第{day}天第{n}条",
-                    "body": "邻居们早上好，今天的暖锅菜已经到自提点啦。",
-                    "needs_poster": False,
-                    "poster_kind": None,
-                    "id": "made-up",
-                    "date": "1999-01-01",
-                }
-            )
-    return {"posts": posts}
+def brief_task(canvas: Canvas, index: int = 0) -> Task:
+    brief = post_briefs(canvas)[index]
+    return Task(TaskKind.POST, brief.id, canvas, brief=brief)
 
 
-def test_calendar_posts_get_ids_in_time_order_and_dates_from_the_canvas(server, canvas):
-    server.script(Reply.json(calendar_answer(canvas)))
-    result = run(engine_for(server), Task(TaskKind.CALENDAR, "calendar", canvas))
+def test_a_planned_post_keeps_its_plan_whatever_the_model_writes(server, canvas):
+    task = brief_task(canvas, 2)
+    server.script(
+        Reply.json({"title": "今天的安排", "body": "邻居们好，今天的暖锅菜已经到自提点啦。"})
+    )
+    post = run(engine_for(server), task).output
 
-    calendar = result.output
-    assert isinstance(calendar, WeekCalendar)
-    day_one = calendar.day(1)
-    assert [p.id for p in day_one] == [f"post-d1-0{i}" for i in range(1, 5)]
-    assert [p.time for p in day_one] == ["08:00", "10:00", "12:00", "20:00"]
-    assert {p.date for p in calendar.posts if p.day == 3} == {canvas.days[2]}
+    brief = task.brief
+    assert (post.id, post.day, post.date, post.time, post.channel) == (
+        brief.id, brief.day, brief.date, brief.time, brief.channel
+    )  # fmt: skip
+    assert (post.product_id, post.poster_kind, post.goal) == (
+        brief.product_id, brief.poster_kind, brief.goal
+    )  # fmt: skip
+    assert post.title == "今天的安排"
+    sent = server.requests[0].body["response_format"]["json_schema"]["schema"]
+    assert sorted(sent["properties"]) == ["body", "title"]  # the model writes only words
 
 
-def test_a_day_written_as_text_still_gets_its_id_and_date(server, canvas):
-    answer = calendar_answer(canvas)
-    for post in answer["posts"]:
-        post["day"] = str(post["day"])
-    server.script(Reply.json(answer))
-    calendar = run(engine_for(server), Task(TaskKind.CALENDAR, "calendar", canvas)).output
-    assert calendar.day(7)[0].id == "post-d7-01"
-    assert calendar.day(7)[0].date == canvas.days[6]
+def test_a_planned_post_pointing_at_a_moment_with_no_post_is_sent_back(server, canvas):
+    task = brief_task(canvas)
+    server.script(
+        Reply.json({"title": "早安", "body": "明天03:33见，邻居们。"}),
+        Reply.json({"title": "早安", "body": "邻居们早上好，今天的菜已经到了。"}),
+    )
+    run(engine_for(server), task)
+    assert "那天那个时间没有安排" in server.requests[1].messages[-1]["content"]
+
+
+def test_the_engine_does_not_write_a_whole_calendar_in_one_call(server, canvas):
+    with pytest.raises(EngineError, match="逐条写帖子"):
+        run(engine_for(server), Task(TaskKind.CALENDAR, "calendar", canvas))
+    assert server.requests == []
 
 
 def test_canvas_text_cannot_close_its_data_block(server, canvas):
@@ -393,7 +387,7 @@ def test_a_compliance_error_is_fed_back_once_and_the_clean_rewrite_is_used(
     assert result.output.welcome == KIT["welcome"]
     assert result.output.findings == []
     feedback = server.requests[1].messages[-1]["content"]
-    assert "group-kit.welcome「全网最低」" in feedback and "《广告法》第九条" in feedback
+    assert "group-kit.welcome「全网最低" in feedback and "《广告法》第九条" in feedback
 
 
 def test_a_rewrite_that_still_breaks_a_rule_is_kept_with_its_findings_for_review(
@@ -404,7 +398,7 @@ def test_a_rewrite_that_still_breaks_a_rule_is_kept_with_its_findings_for_review
     result = run(engine_for(server), kit_task(canvas))
 
     assert len(server.requests) == 2
-    assert [f.span for f in result.output.findings] == ["全网最低"]
+    assert [f.span for f in result.output.findings] == ["全网最低价"]
 
 
 def test_each_event_loop_gets_its_own_client_closed_when_the_loop_ends(server):

@@ -15,6 +15,7 @@ from week_factory import with_live
 
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.engines.llm import LLMEngine
+from pipelines.engines.llm.livestream import plan_blocks
 from pipelines.engines.template import TemplateEngine
 from pipelines.settings import load_settings
 from pipelines.tasks import MemoryCache, build_week, generate_week, regenerate_item
@@ -55,21 +56,57 @@ def build(canvas: Canvas, engine: LLMEngine, cache: MemoryCache | None = None):
     return asyncio.run(build_week(canvas, engine, cache=cache, concurrency=8))
 
 
-def test_a_whole_week_makes_exactly_one_call_per_task(week_canvas, answers):
+def test_a_whole_week_makes_exactly_one_call_per_planned_item(week_canvas, answers):
     with ScriptedServer(answers_from(answers)) as server:
         package = build(week_canvas, engine_for(server))
 
     assert package.complete, package.failures
     calls = requested(server)
     assert set(calls.values()) == {1}
-    expected = {"calendar", "livestream", "group-kit", "launch"}
-    expected |= {f"fabe-{p.id}" for p in week_canvas.products}
-    expected |= {f"poster-{post.id}" for post in package.calendar.posts if post.needs_poster}
-    assert set(calls) == expected
+    posts = {post.id for post in package.calendar.posts}
+    live_parts = {f"livestream/{b.key}" for b in plan_blocks(week_canvas)} | {"livestream/frame"}
+    tasks = {"group-kit", "launch", *posts}
+    tasks |= {f"fabe-{p.id}" for p in week_canvas.products}
+    tasks |= {f"poster-{post.id}" for post in package.calendar.posts if post.needs_poster}
+    assert set(calls) == tasks | live_parts  # the calendar itself is assembled, not asked for
     assert package.usage.calls == len(server.requests)
     assert package.usage.prompt_tokens > 0 and package.usage.completion_tokens > 0
-    assert set(package.task_usage) == expected  # usage is recorded per task too
+    assert set(package.task_usage) == tasks | {"livestream"}  # usage is recorded per task too
     assert package.engine == "openai:week-model"
+
+
+def test_the_week_follows_the_shared_planner_exactly(week_canvas, answers):
+    """Day, time, channel, activity, goal, product and poster of every post are the plan's."""
+    template = generate_week(week_canvas, TemplateEngine(seed=0)).calendar
+    with ScriptedServer(answers_from(answers)) as server:
+        package = build(week_canvas, engine_for(server))
+
+    fixed = {"id", "day", "date", "time", "channel", "activity_type", "form", "goal"}
+    fixed |= {"product_id", "needs_poster", "poster_kind"}
+    assert [p.model_dump(include=fixed) for p in package.calendar.posts] == [
+        p.model_dump(include=fixed) for p in template.posts
+    ]
+
+
+def test_every_post_waits_only_for_its_own_products_selling_points(week_canvas, answers):
+    slow, other = week_canvas.products[0].id, week_canvas.products[1].id
+    good = answers_from(answers)
+
+    def respond(body: dict[str, Any]) -> Reply:
+        reply = good(body)
+        if item_id_of(body) == f"fabe-{slow}":
+            reply.stall = 3.0
+        return reply
+
+    with ScriptedServer(respond) as server:
+        package = build(week_canvas, engine_for(server))
+
+    arrived = {item_id_of(r.body): r.at for r in server.requests}
+    slow_done = arrived[f"fabe-{slow}"] + 3.0
+    posts = package.calendar.posts
+    assert all(arrived[p.id] < slow_done for p in posts if p.product_id in (None, other))
+    assert all(arrived[p.id] >= slow_done for p in posts if p.product_id == slow)
+    assert package.complete
 
 
 def test_an_unchanged_rerun_makes_zero_calls(week_canvas, answers):

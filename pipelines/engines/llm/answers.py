@@ -12,10 +12,12 @@ import re
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipelines.canvas import describe_validation_error
-from pipelines.content.honesty import check_generated
+from pipelines.content import Post
+from pipelines.content.base import text as text_field
+from pipelines.content.honesty import check_generated, date_problems
 from pipelines.engines.base import OUTPUT_MODELS, Task, TaskKind
 
 # Filled in by the system, never written by the model.
@@ -28,6 +30,14 @@ _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
 class BadAnswer(Exception):
     """The model's answer cannot become the task's item; `str()` is the feedback for a reask."""
+
+
+class PostWords(BaseModel):
+    """What the model writes for a planned post: the rest comes from the plan."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: text_field(40)
+    body: text_field(1200)
 
 
 @cache
@@ -46,9 +56,16 @@ def _schema_of(model: type[BaseModel]) -> str:
     return json.dumps(schema, ensure_ascii=False, sort_keys=True)
 
 
-def answer_schema(kind: TaskKind) -> dict[str, Any]:
-    """The strict JSON schema of the answer for `kind` (a fresh copy)."""
-    return json.loads(_schema_of(OUTPUT_MODELS[kind]))
+def answer_model(task: Task) -> type[BaseModel]:
+    """What the model answers for `task`: a planned post's words, else the task's output."""
+    if task.kind is TaskKind.POST and task.brief is not None:
+        return PostWords
+    return OUTPUT_MODELS[task.kind]
+
+
+def answer_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema of an answer (a fresh copy)."""
+    return json.loads(_schema_of(model))
 
 
 def _strict(node: Any) -> None:
@@ -82,6 +99,28 @@ def _strict(node: Any) -> None:
 
 def parse_answer(task: Task, raw: str | None) -> BaseModel:
     """Turn the raw answer text into the task's validated item, or raise BadAnswer."""
+    data = read_json(raw)
+    _fill_system_fields(task, data)
+    output = validate_answer(task.output_model, data, task)
+    if task.brief is not None:
+        _reject(_moment_problems(output, task))
+    return output
+
+
+def validate_answer(model: type[BaseModel], data: dict[str, Any], task: Task) -> BaseModel:
+    """`data` as `model`, validated with the canvas and the honesty rules, or BadAnswer."""
+    try:
+        output = model.model_validate_json(
+            json.dumps(data, ensure_ascii=False), context={"canvas": task.canvas}
+        )
+    except ValidationError as exc:
+        _reject(describe_validation_error(model, exc))
+    _reject(check_generated(output, task.canvas))
+    return output
+
+
+def read_json(raw: str | None) -> dict[str, Any]:
+    """The JSON object in an answer (a code fence around it is fine), or BadAnswer."""
     if raw is None or not raw.strip():
         raise BadAnswer("回答是空的：请输出完整的 JSON 对象。")
     text = raw.strip()
@@ -97,16 +136,17 @@ def parse_answer(task: Task, raw: str | None) -> BaseModel:
         ) from None
     if not isinstance(data, dict):
         raise BadAnswer("回答应是一个 JSON 对象（{...}），不是列表或单个值。")
-    _fill_system_fields(task, data)
-    model = task.output_model
-    try:
-        output = model.model_validate_json(
-            json.dumps(data, ensure_ascii=False), context={"canvas": task.canvas}
-        )
-    except ValidationError as exc:
-        _reject(describe_validation_error(model, exc))
-    _reject(check_generated(output, task.canvas))
-    return output
+    return data
+
+
+def _moment_problems(post: Post, task: Task) -> list[str]:
+    """A planned post's relative dates must point at moments of the week that have a post."""
+    others = [
+        Post.model_construct(day=day, time=time, title="", body="")
+        for day, time in task.brief.moments
+        if (day, time) != (post.day, post.time)
+    ]
+    return date_problems([post, *others], task.canvas)
 
 
 def _reject(lines: list[str]) -> None:
@@ -125,8 +165,13 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
     if task.kind is TaskKind.FABE and task.product is not None:
         data["product_id"] = task.product.id
         data["product"] = task.product.name
-    elif task.kind is TaskKind.CALENDAR and isinstance(data.get("posts"), list):
-        _number_posts(task, data["posts"])
+    elif task.kind is TaskKind.POST and task.brief is not None:
+        data.update(task.brief.facts())
+        data["date"] = task.brief.date.isoformat()
+        for key in ("what", "day_purpose", "schedule"):
+            del data[key]
+        data["id"] = task.item_id
+        data["needs_poster"] = task.brief.poster_kind is not None
     elif task.kind is TaskKind.POST and task.post is not None:
         data.update(task.post.model_dump(mode="json", include=_POST_KEPT))
     elif task.kind is TaskKind.POSTER_COPY and task.post is not None:
@@ -138,25 +183,9 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
         data["launch_day"] = canvas.burst.launch_day
 
 
-def _number_posts(task: Task, posts: list[Any]) -> None:
-    """Ids `post-d<day>-<NN>` in time order within each day; dates from the canvas's week."""
-    days = task.canvas.days
-    for post in posts:  # "3" is as good a day as 3
-        if isinstance(post, dict) and isinstance(post.get("day"), str) and post["day"].isdigit():
-            post["day"] = int(post["day"])
-    valid = [p for p in posts if isinstance(p, dict) and isinstance(p.get("day"), int)]
-    for post in valid:
-        post["findings"] = []
-        if 1 <= post["day"] <= 7:
-            post["date"] = days[post["day"] - 1].isoformat()
-    order = sorted(valid, key=lambda p: (p["day"], str(p.get("time", ""))))
-    counters: dict[int, int] = {}
-    for post in order:
-        counters[post["day"]] = counters.get(post["day"], 0) + 1
-        post["id"] = f"post-d{post['day']}-{counters[post['day']]:02d}"
-
-
 @cache
-def schema_for_prompt(kind: TaskKind) -> str:
-    """The answer schema as compact JSON text, for the prompt in json_object mode."""
-    return json.dumps(answer_schema(kind), ensure_ascii=False)
+def schema_for_prompt(kind: TaskKind | type[BaseModel]) -> str:
+    """The answer schema (of a task kind's output or of an answer model) as compact JSON text,
+    for the prompt in json_object mode."""
+    model = OUTPUT_MODELS[kind] if isinstance(kind, TaskKind) else kind
+    return json.dumps(answer_schema(model), ensure_ascii=False)

@@ -10,16 +10,27 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
 
-from pipelines.errors import EngineError
+from pipelines.content import Usage
+from pipelines.errors import EngineError, GenerationFailed
 
 
 class ProviderError(EngineError):
     """The endpoint failed. `str()` is our own message; `note` is the provider's words, redacted,
-    for the terminal only (never written into a package)."""
+    for the terminal only (never written into a package). `usage`: what the task's earlier
+    attempts spent before this one failed."""
 
     def __init__(self, message: str, *, note: str = "") -> None:
         super().__init__(message)
         self.note = note
+        self.usage = Usage()
+
+
+class AnswersRejected(GenerationFailed):
+    """Every answer of a task was rejected; `usage` is what those answers cost."""
+
+    def __init__(self, message: str, *, attempts: int, last_answer: str, usage: Usage) -> None:
+        super().__init__(message, attempts=attempts, last_answer=last_answer)
+        self.usage = usage
 
 
 class _Message(BaseModel):

@@ -1,44 +1,62 @@
-"""The LLM engine: render the task's prompt, call the endpoint, validate, ask again on bad answers."""
+"""The LLM engine: the plan is computed, the model writes — in small calls, each with max_tokens.
+
+The week's shape comes from the shared planner (`plan_posts`): the runner then asks for each post
+on its own. A live script is written block by block around a planned run-of-show. Every other
+task is one call whose answer stays well under the output cap.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import openai
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt
 
+from pipelines.canvas import Canvas
 from pipelines.compliance import scan_item
-from pipelines.content import Finding, Usage, reviewable_items
-from pipelines.engines.base import Result, Task
+from pipelines.engines.base import PostBrief, Result, Task, TaskKind
+from pipelines.engines.llm import livestream
 from pipelines.engines.llm.answers import (
-    BadAnswer,
+    answer_model,
     answer_schema,
     parse_answer,
+    read_json,
     schema_for_prompt,
+    validate_answer,
 )
+from pipelines.engines.llm.asking import MAX_ATTEMPTS, Question, ask, total_usage
+from pipelines.engines.llm.briefs import post_briefs
 from pipelines.engines.llm.client import ClientPool, translate
-from pipelines.engines.llm.completion import Completion, read_completion
-from pipelines.errors import GenerationFailed
-from pipelines.prompting import reask_message, render, task_messages
+from pipelines.engines.llm.completion import Completion, ProviderError, read_completion
+from pipelines.engines.llm.limits import CallGate, estimate_tokens, rate_limit
+from pipelines.errors import EngineError
+from pipelines.prompting import render, task_messages
 from pipelines.settings import Settings
 
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 3  # answers per task: the first plus two reasks
-_CUT_OFF = "回答超出了长度上限，被截断了：请把文案写得更精炼，输出完整的 JSON。"
+# Room for one answer, by what it is: about twice the longest the template engine writes for it
+# (1.4 Chinese characters a token), and never above ~1,500. Sent as `max_tokens`, within the cap.
+BUDGETS: dict[TaskKind, int] = {
+    TaskKind.FABE: 1500,
+    TaskKind.POST: 600,
+    TaskKind.POSTER_COPY: 400,
+    TaskKind.GROUP_KIT: 1500,
+    TaskKind.LAUNCH: 1000,
+}
+LIVE_FRAME_BUDGET = 800
+LIVE_BLOCK_BUDGET = 700
 
 
 class LLMEngine:
     """Any OpenAI-compatible chat endpoint behind the `Engine` seam.
 
     Compliance: an answer with error-level findings is sent back once for a rewrite; the rewrite
-    is then accepted with its findings attached, for a reviewer to decide (DOMAIN.md §7).
+    is then accepted with its findings attached, for a reviewer to decide (DOMAIN.md §7). A live
+    script's blocks are checked when the script is whole; its findings are attached for review.
     """
 
     def __init__(self, settings: Settings, *, max_attempts: int = MAX_ATTEMPTS) -> None:
@@ -47,50 +65,58 @@ class LLMEngine:
         self.model = settings.cc_model or ""
         self.json_mode = settings.json_mode
         self.max_attempts = max_attempts
+        self.cap = settings.output_cap
         self.name = f"openai:{self.model}"
         self._clients = ClientPool(settings)
-        self._rendered: dict[int, tuple[Task, list[dict[str, str]]]] = {}
+        self._gate = CallGate(settings.cc_max_concurrency)
+        self._limit = rate_limit(
+            settings.base_url or "", settings.api_key, settings.cc_rpm, settings.cc_tpm
+        )
+        self._rendered: dict[int, tuple[Task, list[Question]]] = {}
 
     # --- the seam ------------------------------------------------------------------------------
 
+    def plan_posts(self, canvas: Canvas) -> list[PostBrief]:
+        """The week's posts as the shared planner places them (the runner writes each)."""
+        return post_briefs(canvas, self.settings.cc_seed)
+
     def cache_key(self, task: Task) -> str:
-        """Hash of (model, JSON mode, rendered prompt, answer schema): same key, same request."""
-        schema = self._schema(task)
-        payload = [self.model, self.json_mode, self._messages(task), schema]
+        """Hash of (model, JSON mode, every request the task makes): same key, same requests."""
+        questions = self._questions(task)
+        payload = [
+            self.model,
+            self.json_mode,
+            [[q.name, q.messages, q.max_tokens] for q in questions],
+        ]
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         return f"llm/{hashlib.sha256(raw).hexdigest()}"
 
     async def generate(self, task: Task) -> Result:
-        schema = self._schema(task)
-        messages = self._messages(task)
-        usage = Usage()
-        state = _Attempts(messages)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
-            retry=retry_if_exception_type(BadAnswer),
-            reraise=False,
+        questions = self._questions(task)
+        if task.kind is not TaskKind.LIVESTREAM:
+            output, usage = await self._ask(questions[0])
+            return Result(output=output, usage=usage)
+        results = await asyncio.gather(
+            *(self._ask(q) for q in questions),
+            return_exceptions=True,
         )
+        usage = total_usage(results)
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            failed.usage = usage  # every part's tokens count, the ones that succeeded too
+            raise failed
+        frame, *blocks = (output for output, _ in results)
+        plan = livestream.plan_blocks(task.canvas)
         try:
-            async for attempt in retrying:
-                with attempt:
-                    raw, cut_off, call_usage = await self._call(state.messages, task, schema)
-                    usage = usage + call_usage
-                    state.answer(raw)
-                    try:
-                        output = parse_answer(task, raw)
-                    except BadAnswer as exc:
-                        problem = f"{_CUT_OFF}\n{exc}" if cut_off else str(exc)
-                        raise state.reject(problem) from None
-                    state.review(task, output)
-        except RetryError:
-            # The answer itself travels on the exception; `week --verbose` shows it, cut short.
-            log.debug("task %s failed after %d answers", task.item_id, state.count)
-            raise GenerationFailed(
-                f"模型连续 {state.count} 次回答都不合格（{task.item_id}）：{state.last_problem}",
-                attempts=state.count,
-                last_answer=state.last_answer,
-            ) from None
-        return Result(output=output, usage=usage)
+            script = livestream.assemble(
+                task.canvas, task.item_id, frame, list(zip(plan, blocks, strict=True))
+            )
+        except ValueError as exc:
+            error = EngineError(f"直播脚本拼合后未通过校验：{exc}")
+            error.usage = usage
+            raise error from None
+        script.findings = scan_item(script, task.canvas)
+        return Result(output=script, usage=usage)
 
     async def aclose(self) -> None:
         await self._clients.aclose()
@@ -114,6 +140,7 @@ class LLMEngine:
             messages=[{"role": "user", "content": render("ping.j2")}],
             response_format=fmt,
             temperature=0,
+            max_tokens=min(32, self.cap),
         )
         latency = time.perf_counter() - started
         content = completion.answer or ""
@@ -129,25 +156,91 @@ class LLMEngine:
             cut_off=completion.cut_off,
         )
 
-    # --- one call ------------------------------------------------------------------------------
+    # --- the questions of a task ---------------------------------------------------------------
 
-    def _schema(self, task: Task) -> dict[str, Any]:
-        return answer_schema(task.kind)
-
-    def _messages(self, task: Task) -> list[dict[str, str]]:
+    def _questions(self, task: Task) -> list[Question]:
         # The runner asks for the cache key and then generates with the same task object:
         # render once. Entries are checked by identity, so a reused id() cannot mislead.
         hit = self._rendered.get(id(task))
         if hit is not None and hit[0] is task:
             return hit[1]
-        shown = schema_for_prompt(task.kind)
-        messages = task_messages(task, json_mode=self.json_mode, schema=shown)
+        if task.kind is TaskKind.CALENDAR:
+            raise EngineError("大模型引擎逐条写帖子：一周日历由任务图按计划组装，不整体生成")
+        if task.kind is TaskKind.LIVESTREAM:
+            questions = self._live_questions(task)
+        else:
+            model = answer_model(task)
+            questions = [
+                self._question(
+                    task,
+                    task.item_id,
+                    model,
+                    BUDGETS[task.kind],
+                    lambda raw: parse_answer(task, raw),
+                )
+            ]
         if len(self._rendered) >= 256:
             self._rendered.clear()
-        self._rendered[id(task)] = (task, messages)
-        return messages
+        self._rendered[id(task)] = (task, questions)
+        return questions
 
-    def _response_format(self, task: Task, schema: dict[str, Any]) -> dict[str, Any]:
+    def _live_questions(self, task: Task) -> list[Question]:
+        if task.canvas.burst.livestream_day is None:
+            raise EngineError("画布没有安排直播（引爆里的直播日为空），不写直播脚本")
+
+        def reader(model: type[BaseModel]):
+            return lambda raw: validate_answer(model, read_json(raw), task)
+
+        frame, words = livestream.LiveFrame, livestream.BlockWords
+        questions = [
+            self._question(
+                task,
+                f"{task.item_id}/frame",
+                frame,
+                LIVE_FRAME_BUDGET,
+                reader(frame),
+                review=False,
+                part=livestream.frame_part(task.canvas),
+            )
+        ]
+        for block in livestream.plan_blocks(task.canvas):
+            name = f"{task.item_id}/{block.key}"
+            questions.append(
+                self._question(
+                    task, name, words, LIVE_BLOCK_BUDGET, reader(words), review=False, part=block
+                )
+            )
+        return questions
+
+    def _question(
+        self,
+        task: Task,
+        name: str,
+        model: type[BaseModel],
+        budget: int,
+        read,
+        *,
+        review: bool = True,
+        part: Any = None,
+    ) -> Question:
+        schema = answer_schema(model)
+        messages = task_messages(
+            task, json_mode=self.json_mode, schema=schema_for_prompt(model), part=part
+        )
+        return Question(
+            name=name,
+            messages=messages,
+            max_tokens=min(budget, self.cap),
+            cap=self.cap,
+            read=read,
+            task=task,
+            review=review,
+            schema=(model.__name__, schema),
+        )
+
+    # --- one call ------------------------------------------------------------------------------
+
+    def _response_format(self, schema: tuple[str, dict[str, Any]]) -> dict[str, Any]:
         """json_schema (strict) or json_object.
 
         The schema goes to `chat.completions.create` rather than `.parse(response_format=Model)`:
@@ -156,47 +249,62 @@ class LLMEngine:
         """
         if self.json_mode == "object":
             return {"type": "json_object"}
+        name, body = schema
         return {
             "type": "json_schema",
-            "json_schema": {"name": task.output_model.__name__, "schema": schema, "strict": True},
+            "json_schema": {"name": name, "schema": body, "strict": True},
         }
 
-    async def _call(
-        self, messages: list[dict[str, str]], task: Task, schema: dict[str, Any]
-    ) -> tuple[str | None, bool, Usage]:
-        """One chat completion: (content, cut off at the token limit, usage).
-
-        The SDK retries transport faults inside this call.
-        """
-        completion = await self._complete(
-            messages=messages,
-            response_format=self._response_format(task, schema),
-            temperature=self.settings.cc_temperature,
-        )
-        usage = Usage(calls=1)
-        if completion.usage is not None:
-            usage = Usage(
-                calls=1,
-                prompt_tokens=completion.usage.prompt_tokens or 0,
-                completion_tokens=completion.usage.completion_tokens or 0,
+    async def _ask(self, question: Question):
+        async def send(messages: list[dict[str, str]], max_tokens: int) -> Completion:
+            return await self._complete(
+                messages=messages,
+                response_format=self._response_format(question.schema),
+                temperature=self.settings.cc_temperature,
+                max_tokens=max_tokens,
             )
-        return completion.answer, completion.cut_off, usage
+
+        return await ask(question, send, max_attempts=self.max_attempts)
 
     async def _complete(self, **request: Any) -> Completion:
-        """One request; the body is read and validated here, not by the SDK (see completion.py)."""
+        """One request within the rate limits, the concurrency gate and the overall deadline.
+
+        The SDK retries transport faults inside it; the deadline covers those retries too, and
+        cuts a server that keeps the connection alive by trickling bytes. The body is read and
+        validated here, not by the SDK (see completion.py).
+        """
+        reserved = request["max_tokens"] + sum(
+            estimate_tokens(str(m.get("content", ""))) for m in request["messages"]
+        )
+        await self._limit.acquire(reserved)
         client = await self._clients.get()
-        try:
-            raw = await client.chat.completions.with_raw_response.create(
-                model=self.model, **request
-            )
-        except openai.OpenAIError as exc:
-            raise translate(exc, self.settings) from None
+        deadline = self.settings.cc_deadline
+        async with self._gate():
+            try:
+                async with asyncio.timeout(deadline):
+                    raw = await client.chat.completions.with_raw_response.create(
+                        model=self.model, **request
+                    )
+                    body = raw.http_response.content  # read within the deadline
+            except TimeoutError:
+                self._limit.settle(reserved, 0)
+                raise ProviderError(
+                    f"模型服务 {deadline:g} 秒内没有答完（CC_DEADLINE，含重试）：服务过慢或连接"
+                    "被拖住；请稍后再试，或调大 CC_DEADLINE"
+                ) from None
+            except openai.OpenAIError as exc:
+                self._limit.settle(reserved, 0)
+                raise translate(exc, self.settings) from None
         response = raw.http_response
-        return read_completion(
-            response.content,
+        completion = read_completion(
+            body,
             response.headers.get("content-type", ""),
             url=self.settings.base_url or "https://api.openai.com/v1",
         )
+        if completion.usage is not None:
+            used = (completion.usage.prompt_tokens or 0) + (completion.usage.completion_tokens or 0)
+            self._limit.settle(reserved, used)
+        return completion
 
 
 @dataclass(frozen=True)
@@ -206,47 +314,3 @@ class Ping:
     answer: str
     ok: bool  # the answer was the JSON asked for, whole
     cut_off: bool = False  # the answer stopped at the token limit
-
-
-class _Attempts:
-    """The conversation of one task: each bad answer and its feedback are appended to it."""
-
-    def __init__(self, messages: list[dict[str, str]]) -> None:
-        self.messages = list(messages)
-        self.count = 0
-        self.last_answer = ""
-        self.last_problem = ""
-        self.compliance_fed_back = False
-
-    def answer(self, raw: str | None) -> None:
-        self.count += 1
-        self.last_answer = raw or ""
-
-    def reject(self, problem: str) -> BadAnswer:
-        self.last_problem = "；".join(line.strip("- ") for line in problem.splitlines())[:300]
-        self.messages += [
-            # Some providers refuse an empty assistant turn; say it was empty instead.
-            {"role": "assistant", "content": self.last_answer or "（空回答）"},
-            {"role": "user", "content": reask_message(problem)},
-        ]
-        return BadAnswer(problem)
-
-    def review(self, task: Task, output: BaseModel) -> None:
-        """Compliance errors in the first valid answer are fed back once; later ones are kept."""
-        scanned = [(item, scan_item(item, task.canvas)) for item in reviewable_items(output)]
-        errors = [
-            (item.id, f) for item, findings in scanned for f in findings if f.severity == "error"
-        ]
-        if errors and not self.compliance_fed_back:
-            self.compliance_fed_back = True
-            raise self.reject(_compliance_feedback(errors))
-        for item, findings in scanned:
-            item.findings = findings
-
-
-def _compliance_feedback(errors: list[tuple[str, Finding]]) -> str:
-    lines = [
-        f"- {item_id}.{f.field}「{f.span}」：{f.rule}（{f.why}）建议：{f.suggestion}"
-        for item_id, f in errors[:15]
-    ]
-    return "回答里有违反广告合规的说法，请只改写这些地方，其余内容保持不变：\n" + "\n".join(lines)
