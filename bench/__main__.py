@@ -15,7 +15,17 @@ import time
 import traceback
 from pathlib import Path
 
-AREAS = ["week", "template", "content", "compliance", "posters", "llm", "store", "browser"]
+AREAS = [
+    "week",
+    "template",
+    "content",
+    "compliance",
+    "posters",
+    "memory",
+    "llm",
+    "store",
+    "browser",
+]
 OUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
