@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 from pipelines.canvas import load_canvas
@@ -46,20 +47,40 @@ def error_notes(error: Exception | None, *, verbose: bool, secrets: list[str]) -
 
 
 class Progress:
-    """One line per settled task on stderr, control characters and escapes removed."""
+    """One line per settled item on stderr — a bar with counts and the time left, then the item —
+    control characters and escapes removed.
+
+    The time left is the time per settled item so far times the items still to settle; the
+    total grows when the runner learns of more tasks (the posters of a calendar).
+    """
+
+    WIDTH = 20
 
     def __init__(self, *, verbose: bool, secrets: list[str]) -> None:
         self.verbose = verbose
         self.secrets = secrets
+        self.settled: set[str] = set()
+        self.started = time.monotonic()
 
     def __call__(self, event: TaskEvent) -> None:
         if event.state not in {"done", "cached", "failed", "skipped"}:
             return
+        self.settled.add(event.task_id)
         mark = {"done": "✓", "cached": "↺", "failed": "✗", "skipped": "–"}[event.state]
         detail = f"：{event.message}" if event.message else ""
-        say(f"  {mark} {event.task_id}{detail}")
+        say(f"  {self.bar(event.planned)} {mark} {event.task_id}{detail}")
         for note in error_notes(event.error, verbose=self.verbose, secrets=self.secrets):
             say(f"      {note}")
+
+    def bar(self, planned: int) -> str:
+        done = len(self.settled)
+        total = max(planned, done)
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        left = ""
+        if done < total:
+            seconds = (time.monotonic() - self.started) / done * (total - done)
+            left = f" 约剩 {seconds:.0f} 秒"
+        return f"[{'█' * filled}{'░' * (self.WIDTH - filled)}] {done}/{total}{left}"
 
 
 def say(text: str, *, err: bool = True) -> None:
