@@ -448,3 +448,77 @@ def test_the_models_and_the_checker_share_one_evidence_function(fresh: Canvas) -
     )
     with pytest.raises(ValueError, match="500"):
         SellingPoints.model_validate(points.model_dump(), context={"canvas": fresh})
+
+
+# --- rules from the public rule texts (issue 11): structure, not sentences --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "channel"),
+    [
+        ("这款面霜能抗过敏", "医疗功效", None),  # 化妆品禁用语：抗敏、抗过敏
+        ("喝了一个月再也不失眠了", "医疗功效", None),  # effect word × condition
+        ("失眠的人喝了特别管用", "医疗功效", None),  # condition × effect, the other order
+        ("28天淡斑，皮肤透亮", "医疗功效", None),  # a day count with an effect
+        ("体重降了5斤", "医疗功效", None),
+        ("比吃药还管用", "医疗功效", None),  # 广告法第十七条：与药品混淆
+        ("每天一杯，助眠安神", "医疗功效", None),  # 保健功能，普通食品不得宣称
+        ("不瘦全额退款", "效果保证", None),
+        ("三天就能看到效果", "效果保证", None),
+        ("用一次就见效", "效果保证", None),
+        ("分享到3个群就送暖锅蔬菜", "诱导分享", None),
+        ("转发朋友圈保留24小时送小礼物", "诱导分享", None),
+        ("集满38个赞送面膜", "诱导分享", None),
+        ("每邀请一位好友奖励5元", "诱导分享", None),
+        ("必转！", "诱导分享", None),
+        ("好评返现5元", "虚构数据", None),  # 网络交易监督管理办法第十四条
+        ("看我主页有惊喜", "站外导流", "小红书"),
+        ("电话138-1234-5678", "站外导流", "小红书"),
+        ("全网同名，搜一下就有", "站外导流", "小红书"),
+        ("加🛰️号聊", "站外导流", "小红书"),  # 卫星 = 微信的谐音
+    ],
+)
+def test_a_rule_from_the_public_texts_is_an_error(text: str, category: str, channel) -> None:
+    found = scan_text(text, channel=channel)
+    assert (category, "error") in [(f.category, f.severity) for f in found]
+    assert all(text[f.start : f.end] == f.span for f in found)
+
+
+@pytest.mark.parametrize(
+    "text", ["5000人已购", "一上架就被抢光", "已抢80%", "市场占有率达35%", "经临床验证"]
+)
+def test_popularity_and_figures_without_a_canvas_are_warnings(text: str) -> None:
+    found = scan_text(text)
+    assert found and all(f.severity == "warning" for f in found)
+
+
+def test_a_negation_does_not_reach_past_also_or_then() -> None:
+    assert scan_text("本品不能代替药物治疗") == []
+    assert scan_text("不需要转发就能领红包") == []
+    assert spans("不用节食也能瘦") == [("也能瘦", "error")]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("最好用温水手洗", "建议"),
+        ("冷藏后口感最好", "消费提示"),
+        ("最适合冬天喝", "消费提示"),
+        ("唯一的要求是冷藏", "分量"),
+        ("我们最拿手的是酸菜鱼", "自我介绍"),
+        ("竭诚为您提供最好的服务", "服务态度"),
+        ("该馆藏品数量居全国第一", "百科"),
+        ("珠穆朗玛峰是世界上最高的山峰", "客观事实"),
+        ("“最好”“第一”这类字眼要慎用", "被提到的词"),
+        ("《最好的我们》", "专有名称"),
+    ],
+)
+def test_an_exemption_from_the_enforcement_guide_is_a_warning(text: str, reason: str) -> None:
+    found = scan_text(text)
+    assert found and all(f.severity == "warning" for f in found)
+    assert any(reason in f.why for f in found)
+
+
+def test_a_claim_is_still_an_error_next_to_an_exemption() -> None:
+    assert spans("这是最好用的锅") == [("最好用", "error")]
+    assert ("最好吃", "error") in spans("最普通的面粉做出最好吃的面包")

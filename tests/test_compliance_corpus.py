@@ -196,19 +196,20 @@ def test_the_per_category_table(rows: list[Row], heldout: Figures, capsys) -> No
     assert sum(t.rows for t in heldout.by_key.values()) == sum(r.split == "heldout" for r in rows)
 
 
-# Held-out figures reached (measured twice: after tuning, and after one more round of words
-# from the public rules, tuned on `tune` rows only). Where a target is not met the target test
-# is a strict xfail naming the figure, and FLOORS keeps the figure from getting worse.
+# Held-out figures reached (measured three times: after tuning, after one more round of words
+# from the public rules tuned on `tune` rows only, and after rules derived from the rule texts
+# themselves, the corpus only scored). Where a target is not met the target test is a strict
+# xfail naming the figure, and FLOORS keeps the figure from getting worse.
 REACHED = {
     "absolute": 1.0,
-    "medical_efficacy": 37 / 54,
+    "medical_efficacy": 38 / 54,
     "guarantee": 9 / 14,
-    "induced_share": 5 / 13,
-    "off_platform": 2 / 4,
+    "induced_share": 6 / 13,
+    "off_platform": 4 / 4,
     "false_data": 6 / 10,
     "faked_popularity": 6 / 9,
 }
-PRECISION_REACHED, HONEST_AT_ERROR_REACHED = 69 / 85, 16
+PRECISION_REACHED, HONEST_AT_ERROR_REACHED = 73 / 88, 15
 
 
 def _target(category: str) -> object:
