@@ -11,7 +11,7 @@ st.set_page_config(
     page_title="活动画布内容工坊",
     page_icon=":material/campaign:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on a desktop, collapsed on a phone
 )
 common.init_state()
 st.sidebar.markdown("### :material/campaign: 活动画布内容工坊")

@@ -13,7 +13,7 @@ from app_pages._review_detail import detail, poster_image, poster_key_of, title_
 from pipelines.auth import ROLE_LABELS, User, can
 from pipelines.store import KIND_LABELS, STATE_LABELS, Store, StoredItem
 
-PAGE_SIZE = 25
+PAGE_SIZE = 12  # a day's items fit on one page; a short page draws fast
 STATES = ["in_review", "draft", "rejected", "approved", "all"]
 BADGE = {"draft": "gray", "in_review": "blue", "approved": "green", "rejected": "red"}
 REASON = "review.bulk_reason"
@@ -65,17 +65,34 @@ def thumbnail(stored: StoredItem, by_key: dict[str, StoredItem]) -> None:
     if poster is None:
         st.caption("—")
         return
-    image = poster_image(poster.key, poster.version, str(store.engine.url))
-    if isinstance(image, bytes):
+    image = small_poster(poster.key, poster.version, str(store.engine.url))
+    if image is not None:
         st.image(image, width=72)
     else:
         st.caption(":material/image: 海报")
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def small_poster(key: str, version: int, database_url: str) -> bytes | None:
+    """A thumbnail of the poster (a few KB instead of the full image on every rerun)."""
+    import io
+
+    from PIL import Image
+
+    image = poster_image(key, version, database_url)
+    if not isinstance(image, bytes):
+        return None
+    with Image.open(io.BytesIO(image)) as full:
+        full.thumbnail((144, 256))
+        out = io.BytesIO()
+        full.convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
 def row(stored: StoredItem, days: dict[int, str], by_key: dict[str, StoredItem], opened: str):
     key, version = stored.key, stored.version
     with st.container(border=True, key=f"row-{stored.item_id}"):
-        pick, image, text, buttons = st.columns([0.3, 0.8, 5, 2.4], vertical_alignment="center")
+        pick, image, text, buttons = st.columns([0.3, 0.8, 4.4, 3.4], vertical_alignment="center")
         pick.checkbox(
             f"选择 {stored.item_id}", key=actions.pick_key(key), label_visibility="collapsed"
         )
@@ -86,7 +103,7 @@ def row(stored: StoredItem, days: dict[int, str], by_key: dict[str, StoredItem],
             f"{badge(stored.state)} :violet-badge[{KIND_LABELS[stored.kind]}] "
             f"{common.md_escape(where(stored, days))} · {findings_note(stored)} · 第 {version} 版"
         )
-        left, middle, right = buttons.columns(3)
+        left = middle = right = buttons.container(horizontal=True, gap="small")
         if stored.state == "in_review" and can(user, "approve"):
             left.button(
                 "通过这条", key=f"review.row.approve.{key}", type="primary",

@@ -69,7 +69,7 @@ STATE_BADGES = {
     "approved": ("green", "已通过"),
     "rejected": ("red", "已驳回"),
 }
-TITLE_CHARS = 22  # a title longer than this is cut on the card (the full one is the tooltip)
+TITLE_CHARS = 16  # a title longer than this is cut on the card (the full one is the tooltip)
 
 
 def review_states(campaign: str | None) -> dict[str, str]:
