@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from app_pages import common
+from app_pages._findings import finding_cards
 from pipelines.canvas import normalise_name
 from pipelines.content import Block, LivestreamScript, WeekPackage
 from pipelines.errors import CampaignCanvasError
@@ -46,16 +47,22 @@ def timeline_rows(script: LivestreamScript) -> list[dict[str, object]]:
 
 
 def show_block(block: Block, start: str = "") -> None:
-    head = f"**{common.md_escape(start)} {common.md_escape(block.title)}** · {block.minutes} 分钟"
-    st.markdown(head)
+    """One block: its head (no stray Markdown marks when there is no clock time), what is on
+    screen, and the lines as one copyable block."""
+    title = f"{start} {block.title}".strip()
+    st.markdown(f"**{common.md_escape(title)}** · {block.minutes} 分钟")
     st.caption(
         common.md_escape(
             f"画面：{block.on_screen}"
             + (f" · 互动：{block.interaction}" if block.interaction else "")
         )
     )
-    for line in block.lines:
-        st.markdown(f"**{line.speaker}**：{common.md_escape(line.words)}")
+    # Plain text with st.code's copy button: the host pastes it into a teleprompter or chat.
+    st.code(
+        "\n".join(f"{line.speaker}：{line.words}" for line in block.lines),
+        language=None,
+        wrap_lines=True,
+    )
 
 
 def line_rows(script: LivestreamScript) -> list[dict[str, object]]:
@@ -117,7 +124,7 @@ metrics[3].metric("合规提示", len(script.findings))
 slug = normalise_name(package.canvas.name)
 left, right, _ = st.columns([1, 1, 2])
 left.download_button(
-    "下载 Word（DOCX）",
+    "下载 Word（DOCX，含流程总表和时间）",
     lambda: livestream_docx(script, brand=package.canvas.brand.name),
     file_name=f"{slug}-livestream.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -157,7 +164,7 @@ with words:
         with st.expander(f"{act.name}（{act.minutes} 分钟）", expanded=act.name == "开场"):
             for block in act.blocks:
                 show_block(block, next(times))
-    common.show_findings(script)
+    finding_cards(script, scope="live")
 with edit:
     st.caption("改台词或发言人后点「保存台词」；保存时会重新做合规检查。")
     rows = line_rows(script)

@@ -114,3 +114,35 @@ def test_the_fabe_table_crosses_products_personas_and_scenes(app, week: WeekPack
     table = at.dataframe[-1].value
     assert len(table) == len(canvas.products) * len(canvas.personas) * len(canvas.scenes)
     assert set(table["商品"]) == {p.name for p in canvas.products}
+
+
+def test_the_livestream_page_has_no_literal_markdown_and_copyable_blocks(app, week) -> None:
+    at = app("app_pages/livestream.py", canvas=week.canvas, package=week)
+    assert not at.exception
+    shown = [m.value for m in at.markdown]
+    heads = [m for m in shown if m.endswith("分钟")]
+    assert heads and not [m for m in heads if m.startswith("** ") or " **" in m]
+    first = week.livestream.segments[0].steps[0]
+    assert any(f"**{first.title}**" in m for m in shown)
+    line = first.lines[0]
+    assert any(f"{line.speaker}：{line.words}" in c.value for c in at.code)
+
+
+def test_the_livestream_docx_has_a_run_of_show_with_clock_times(week) -> None:
+    import io
+
+    from docx import Document
+
+    from pipelines.export.documents import block_times, livestream_docx
+
+    script = week.livestream
+    document = Document(io.BytesIO(livestream_docx(script, brand="邻里鲜")))
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells][:5] == ["时间", "分钟", "幕", "环节", "发言角色"]
+    first = table.rows[1].cells
+    assert first[0].text.startswith(script.start_time) and first[1].text.isdigit()
+    assert len(table.rows) == 1 + sum(len(a.blocks) for a in script.acts)
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("流程总表") < texts.index("单品脚本") < texts.index("逐字稿")
+    assert f"{block_times(script)[1][0]}–{block_times(script)[1][1]}" in " ".join(texts)
+    assert not any("**" in t for t in texts)
