@@ -66,10 +66,23 @@ with st.container(border=True):
     left, middle, right = st.columns(3)
     left.markdown(f"引擎：{engine_label}")
     middle.markdown(f"模型：{common.md_escape(settings.cc_model or '未设置')}")
-    right.markdown(f"API Key：{'已设置（不显示）' if settings.api_key else '未设置'}")
+    right.markdown(f"密钥：{'已设置（不显示）' if settings.api_key else '未设置'}")
     st.caption(f"服务地址：{common.md_escape(settings.base_url or '（服务商默认）')}")
 
+user = st.session_state[common.USER]
+if user.role != "admin":
+    st.info(
+        "生成引擎、大模型服务和密钥由管理员设置，这里只显示当前用的是什么。"
+        "要换用别的大模型，请联系管理员。",
+        icon=":material/lock:",
+    )
+    st.stop()
+
 st.subheader("生成引擎", divider="gray")
+st.caption(
+    "内置模板引擎不联网、不需要密钥；换成大模型时，填上服务商、模型名和密钥。"
+    "密钥不会显示在页面上，也不会写进导出文件。"
+)
 provider_keys = [CUSTOM, *PROVIDERS]
 with st.form("engine"):
     engine = st.radio(
@@ -95,14 +108,14 @@ with st.form("engine"):
         "模型名", value=settings.cc_model or "", placeholder="如 deepseek-chat、qwen-plus"
     )
     key = st.text_input(
-        "API Key",
+        "密钥（API Key）",
         value="",
         type="password",
         placeholder="已设置；留空则保持不变" if settings.api_key else "sk-…",
         help="Key 不会显示在页面上，只用于调用你配置的服务。",
     )
     remember = st.checkbox(
-        "保存到本机 .streamlit/secrets.toml（仅你自己可读，不进 git）",
+        "记在这台电脑上，下次打开还用这套设置（只有你自己能读）",
         value=False,
         help="不勾选时，设置只在本次浏览器会话中有效。",
     )
@@ -128,13 +141,15 @@ if applied:
         message = "设置已应用到本次会话。"
         if remember:
             write_secrets(chosen)
-            message = f"设置已应用，并保存到 {SECRETS_FILE}（仅本机）。"
+            message = "设置已应用，并保存到这台电脑上（只有你自己能读）。"
         common.carry_notice(message)
         st.rerun()
 
-st.subheader("连通检查", divider="gray")
-st.caption("列出当前引擎配置（Key 只显示是否已设置）；大模型引擎会发一个很小的请求试连并报告耗时。")
-if st.button("运行检查（doctor）", icon=":material/stethoscope:", key="doctor"):
+st.subheader("检查能不能用", divider="gray")
+st.caption(
+    "列出现在的设置（密钥只显示有没有设置）；用大模型时会发一个很小的请求，看看能否连上、要多久。"
+)
+if st.button("开始检查", icon=":material/stethoscope:", key="doctor"):
     from app_pages._doctor import run_doctor
 
     run_doctor(settings)

@@ -16,7 +16,7 @@ def fill(at, *, model: str = "deepseek-chat", key: str = KEY, remember: bool = F
     at.radio[0].set_value("openai")
     at.selectbox[0].set_value("deepseek")
     next(t for t in at.text_input if t.label == "模型名").set_value(model)
-    next(t for t in at.text_input if t.label == "API Key").set_value(key)
+    next(t for t in at.text_input if t.label == "密钥（API Key）").set_value(key)
     at.checkbox[0].set_value(remember)
     next(b for b in at.button if b.label == "应用设置").click().run()
 
@@ -25,7 +25,7 @@ def test_the_settings_page_renders_with_the_template_engine_by_default(app, text
     at = app(SETTINGS)
     assert not at.exception
     assert "内置模板引擎" in texts(at)
-    assert "API Key：未设置" in texts(at)
+    assert "密钥：未设置" in texts(at)
 
 
 def test_an_applied_key_is_used_but_never_shown_back(app, texts, sandbox: Path) -> None:
@@ -34,7 +34,7 @@ def test_an_applied_key_is_used_but_never_shown_back(app, texts, sandbox: Path) 
     assert not at.exception
     assert at.session_state[common.OVERRIDES]["openai_api_key"] == KEY
     assert KEY not in texts(at)
-    assert next(t for t in at.text_input if t.label == "API Key").value == ""
+    assert next(t for t in at.text_input if t.label == "密钥（API Key）").value == ""
     assert "已设置（不显示）" in texts(at)
     assert not (sandbox / ".streamlit" / "secrets.toml").exists()
 
@@ -87,3 +87,14 @@ def test_the_doctor_check_calls_the_configured_endpoint_once(app, texts) -> None
     assert "正常：模型「test-model」" in at.success[0].value
     assert len(server.requests) == 1
     assert KEY not in texts(at)
+
+
+def test_only_an_admin_may_change_the_engine_and_the_key(app, texts) -> None:
+    from pipelines.auth import User
+
+    at = app("app_pages/settings.py", user=User("小王", "operator"))
+    assert not at.exception
+    assert "由管理员设置" in at.info[0].value
+    assert not [t for t in at.text_input if "密钥" in t.label]
+    assert not at.radio and [b.key for b in at.button] == ["signout"]
+    assert "CC_" not in texts(at) and "OPENAI_" not in texts(at)
