@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from pipelines.errors import ConfigError, StoreError
 from pipelines.settings import Settings
+from pipelines.textcheck import printable
 
 Role = Literal["operator", "reviewer", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -174,6 +175,11 @@ class UserDirectory:
             raise ConfigError(f"用户文件 {path} 格式错误：{exc}") from None
         entries: dict[str, tuple[Role, str]] = {}
         for name, entry in (data.get("users") or {}).items():
+            if not re.match(NAME_PATTERN, name):  # the same rule as names added by command
+                raise ConfigError(
+                    f"用户文件 {path}：用户名「{printable(name)}」不合适："
+                    "只用中文、字母、数字、. - _，最长 32 个字"
+                )
             role = entry.get("role") if isinstance(entry, dict) else None
             hashed = entry.get("password_hash") if isinstance(entry, dict) else None
             if role not in ROLES:

@@ -120,3 +120,14 @@ def test_listing_campaigns_in_team_mode_needs_an_identity(team, capsys):
     assert main(["campaigns"]) == 2
     assert main(["campaigns", "--admin"]) == 0
     assert team in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["小\u202e蓝", "a b", "x" * 33, "名\n字"])
+def test_names_in_the_users_file_follow_the_same_rule_as_added_ones(tmp_path, name):
+    path = tmp_path / "users.toml"
+    import tomli_w
+
+    entry = {"role": "reviewer", "password_hash": "$argon2id$v=19$stand-in"}
+    path.write_text(tomli_w.dumps({"users": {name: entry}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="用户名"):
+        UserDirectory.load(path)
