@@ -152,6 +152,9 @@ def current_campaign() -> str | None:
     st.session_state[CAMPAIGN] = campaign
     if campaign and st.query_params.get("campaign") != campaign:
         st.query_params["campaign"] = campaign
+    post = st.query_params.get("post")
+    if campaign and post and st.session_state.get(SELECTED_POST) is None:
+        st.session_state[SELECTED_POST] = post  # a deep link opens that post
     return campaign
 
 

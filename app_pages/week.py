@@ -60,6 +60,7 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
 
 def open_post(post_id: str) -> None:
     st.session_state[common.SELECTED_POST] = post_id
+    st.query_params["post"] = post_id  # a link to this very post (?campaign=…&post=…)
 
 
 CHANNEL_COLOURS = {"社群": "blue", "朋友圈": "green", "小红书": "red", "直播间": "violet"}

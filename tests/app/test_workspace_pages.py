@@ -165,3 +165,11 @@ def test_a_typed_error_blocks_generating_and_names_the_field(app, engine) -> Non
     at.button(key="generate").click().run()
     assert any("画布草稿有" in e.value and "活动名称" in e.value for e in at.error)
     assert engine.history == []
+
+
+def test_a_deep_link_opens_the_campaign_at_that_post(app, week: WeekPackage) -> None:
+    campaign = store_week(week)
+    post = week.calendar.posts[3]
+    at = fresh_tab(WEEK, campaign=campaign, post=post.id)
+    assert not at.exception
+    assert any(post.id in s.value for s in at.subheader)
