@@ -146,7 +146,8 @@ def package_markdown(package: WeekPackage) -> str:
                 original = (
                     f"原价 {format_price(poster.price.original)} " if poster.price.original else ""
                 )
-                price = f"｜{original}活动价 {format_price(poster.price.promo)}{poster.price.unit}"
+                label = poster.price.note or "活动价"  # 到手价 when the product has no promo price
+                price = f"｜{original}{label} {format_price(poster.price.promo)}{poster.price.unit}"
             parts += [
                 f"- **{md(poster.headline)}**（{poster.kind.value}，{md(poster.post_id)}）"
                 f"{md(poster.subheadline)}｜{'／'.join(map(md, poster.bullets))}{md(price)}"

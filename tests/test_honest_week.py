@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.canvas import Canvas, Channel, load_canvas
 from pipelines.content import WeekPackage, iter_texts
+from pipelines.content.base import format_price
 from pipelines.content.honesty import Honesty, backed_mechanics, date_problems, resolve_day
 from pipelines.engines.template import TemplateEngine
 from pipelines.engines.template.plan import plan_week
@@ -295,3 +296,19 @@ def test_flash_sales_keep_to_the_canvas_days_and_products(canvas_path):
         assert {p.day for p in flashes} <= set(burst.flash_sale_days)
     if burst.flash_sale_products:
         assert {p.product_id for p in flashes} <= set(burst.flash_sale_products)
+
+
+def test_a_product_without_a_promo_price_is_never_called_on_sale_in_the_markdown(canvas):
+    from pipelines.render_md import package_markdown
+
+    week = generate_week(canvas, TemplateEngine(seed=0))
+    full_price = [p for p in canvas.products if p.promo_price is None]
+    assert full_price, "the example should have a product at its normal price"
+    lines = [line for line in package_markdown(week).splitlines() if line.startswith("- **")]
+    for product in full_price:
+        for line in lines:
+            if f"到手价 {format_price(product.price)}" in line:
+                break
+        else:
+            pytest.fail(f"{product.name}：海报文案里没有「到手价」")
+    assert not any(f"活动价 {format_price(p.price)}" in line for p in full_price for line in lines)
