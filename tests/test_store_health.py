@@ -42,9 +42,13 @@ def garbage(path: Path) -> None:
 
 
 def truncated(path: Path) -> None:
-    real_database(path)
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
+    """Half of a real database, put in its place (a new file, as a copy cut short would be)."""
+    whole = path.with_name("whole.db")
+    real_database(whole)
+    data = whole.read_bytes()
+    half = path.with_name("half.db")
+    half.write_bytes(data[: len(data) // 2])
+    half.replace(path)
 
 
 def folder(path: Path) -> None:
@@ -255,3 +259,43 @@ def test_the_checks_leave_postgresql_and_memory_urls_alone(sandbox):
     prepare_sqlite(load_settings(env={}, cc_database_url="postgresql+psycopg://x@nowhere/db"))
     prepare_sqlite(load_settings(env={}, cc_database_url="sqlite://"))
     assert not (sandbox / "data").exists()
+
+
+def test_an_io_error_while_another_process_writes_is_not_called_damage(sandbox, monkeypatch):
+    # Seen in the app: a short read (SQLITE_IOERR_SHORT_READ) during quick_check while another
+    # process checkpointed. Only SQLITE_CORRUPT / SQLITE_NOTADB mean the file is damaged.
+    from pipelines.store import health
+
+    path = database(sandbox)
+    path.parent.mkdir(parents=True)
+    real_database(sandbox / "whole.db")
+    (sandbox / "whole.db").replace(path)
+
+    def short_read(*args, **kwargs):
+        error = sqlite3.OperationalError("disk I/O error")
+        error.sqlite_errorcode = 522
+        raise error
+
+    monkeypatch.setattr(health, "_connect", short_read)
+    monkeypatch.setattr(health.time, "sleep", lambda seconds: None)
+    prepare_sqlite(load_settings())  # no verdict, no refusal
+
+
+def test_the_check_never_opens_the_database_file_itself(sandbox, monkeypatch):
+    # Closing any handle of a file drops every fcntl lock this process's SQLite connections hold
+    # on it: the app's open store then read a database another process was checkpointing (the
+    # browser tests saw "disk I/O error"). Only SQLite may touch the file.
+    import builtins
+    import io
+
+    path = database(sandbox)
+    real_database(path)
+    for name, module in [("open", builtins), ("open", io), ("open", os)]:
+        original = getattr(module, name)
+
+        def guarded(file, *args, _original=original, **kwargs):
+            assert Path(os.fsdecode(file)).name != path.name, "the database file was opened"
+            return _original(file, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, guarded)
+    prepare_sqlite(load_settings())

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import sqlite3
 import stat
+import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from pipelines.errors import StoreError
 from pipelines.settings import Settings
 from pipelines.store.schema import SCHEMA_VERSION
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BACKUP_PREFIX = "campaign_canvas-"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -62,12 +62,23 @@ def prepare_sqlite(settings: Settings) -> None:
     if not path.exists() and not path.is_symlink():
         _create_empty(path)
         return
-    problem = problem_of(path)
+    # quick_check reads the whole file: once per file per process (the app opens the store on
+    # every rerun); the cheap checks (size, permissions, SQLite's header) run every time.
+    stat_ = path.stat()
+    checked = (str(path.resolve()), stat_.st_dev, stat_.st_ino)
+    problem = problem_of(path, thorough=checked not in _CHECKED)
     if problem:
         raise DatabaseUnusable(unusable_message(settings, path, problem))
+    _CHECKED.add(checked)
 
 
-def problem_of(path: Path, *, writable: bool = True) -> str | None:
+_CHECKED: set[tuple[str, int, int]] = set()
+# SQLITE_CORRUPT and SQLITE_NOTADB are verdicts on the file; anything else (busy, locked, a
+# short read while another process checkpoints) is not.
+_CORRUPT, _NOTADB = 11, 26
+
+
+def problem_of(path: Path, *, writable: bool = True, thorough: bool = True) -> str | None:
     """Why the file at `path` is not a usable database, in Chinese; None when it is."""
     if path.is_dir():
         return "是一个文件夹，不是数据库文件"
@@ -83,17 +94,29 @@ def problem_of(path: Path, *, writable: bool = True) -> str | None:
         return (
             "是空文件（0 字节）：新安装时这里根本没有文件，所以它不是新数据库，原来的数据可能已丢失"
         )
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        return "不是 SQLite 数据库（文件开头不对，可能被别的文件覆盖了）"
-    try:
-        with contextlib.closing(_connect(path, readonly=not writable)) as conn:
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as exc:
-        return f"已损坏（SQLite 报告：{exc}）"
-    if [tuple(r) for r in rows] != [("ok",)]:
-        return f"已损坏（完整性检查：{'；'.join(str(r[0]) for r in rows[:3])}）"
+    # Only through SQLite, never a file handle of our own: closing one would drop the locks
+    # this process's SQLite connections hold on the file (fcntl locks are per process).
+    return _sqlite_problem(path, "quick_check" if thorough else "schema_version", not writable)
+
+
+def _sqlite_problem(path: Path, pragma: str, readonly: bool) -> str | None:
+    """What SQLite says running `PRAGMA pragma`: a problem, or None (also when it could not give
+    a verdict after a few tries — the engine reports such errors itself)."""
+    for attempt in range(3):
+        try:
+            with contextlib.closing(_connect(path, readonly=readonly)) as conn:
+                rows = conn.execute(f"PRAGMA {pragma}").fetchall()
+        except sqlite3.DatabaseError as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code == _NOTADB:
+                return "不是 SQLite 数据库（可能被别的文件覆盖了）"
+            if code == _CORRUPT:
+                return f"已损坏（SQLite 报告：{exc}）"
+            time.sleep(0.1 * (attempt + 1))
+            continue
+        if pragma.endswith("_check") and [tuple(r) for r in rows] != [("ok",)]:
+            return f"已损坏（完整性检查：{'；'.join(str(r[0]) for r in rows[:3])}）"
+        return None
     return None
 
 
@@ -146,15 +169,14 @@ def backup(settings: Settings) -> Path:
 def check_backup(path: Path) -> int:
     """A backup fit to restore: integrity_check passes and it is a store of a known schema
     version; returns that version."""
-    problem = problem_of(path, writable=False)
+    problem = problem_of(path, writable=False, thorough=False)
+    if problem:
+        raise StoreError(f"备份文件 {path} {problem}，不能用来恢复")
+    problem = _sqlite_problem(path, "integrity_check", readonly=True)
     if problem:
         raise StoreError(f"备份文件 {path} {problem}，不能用来恢复")
     try:
         with contextlib.closing(_connect(path, readonly=True)) as conn:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            if [tuple(r) for r in rows] != [("ok",)]:
-                detail = "；".join(str(r[0]) for r in rows[:3])
-                raise StoreError(f"备份文件 {path} 没通过完整性检查（{detail}），不能用来恢复")
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError:
         row = None
