@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pipelines.canvas import Canvas, IPType, Persona, Product
 from pipelines.playbook import Playbook
-from pipelines.playbook.models import Attribute, ToneProfile, TradePack
+from pipelines.playbook.models import Attribute, GroupRule, ToneProfile, TradePack
 
 _BY_IP_TYPE = {IPType.HOST: "热情", IPType.LEADER: "专业", IPType.TEAM_LEADER: "邻里"}
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
@@ -58,6 +58,24 @@ def foreign_words(canvas: Canvas, pack: TradePack | None) -> list[str]:
     data = canvas.model_dump(mode="json", exclude={"avoid_words": True, "brand": {"trade"}})
     own = json.dumps(data, ensure_ascii=False)
     return [word for word in pack.specific if word not in own]
+
+
+def group_rule_words(canvas: Canvas, rules: list[GroupRule]) -> list[str]:
+    """Calls to action the canvas's own group rules forbid (never ask members to break them)."""
+    written = "".join(canvas.group_rules)
+    return [w for rule in rules if any(k in written for k in rule.rule_words) for w in rule.banned]
+
+
+def group_rule_rewrites(canvas: Canvas, rules: list[GroupRule]) -> list[tuple[str, str]]:
+    """(call to action, the rule-abiding one) for the group rules this canvas has."""
+    written = "".join(canvas.group_rules)
+    speaker = canvas.speaker.name
+    return [
+        (old, new.format(speaker=speaker))
+        for rule in rules
+        if any(k in written for k in rule.rule_words)
+        for old, new in rule.instead.items()
+    ]
 
 
 def attributes_in(feature: str, pack: TradePack | None) -> list[Attribute]:

@@ -312,3 +312,21 @@ def test_a_product_without_a_promo_price_is_never_called_on_sale_in_the_markdown
         else:
             pytest.fail(f"{product.name}：海报文案里没有「到手价」")
     assert not any(f"活动价 {format_price(p.price)}" in line for p in full_price for line in lines)
+
+
+def test_no_post_asks_members_to_break_the_canvas_s_own_group_rules(canvas_path):
+    from pipelines.knowledge import group_rule_words
+    from pipelines.playbook import load_playbook
+
+    package = week(canvas_path)
+    banned = group_rule_words(package.canvas, load_playbook().honesty.group_rules)
+    texts = [text for item in package.items() for _, text in iter_texts(item)]
+    # The group kit quotes the rules themselves; only calls to action are held to them.
+    calls = [t for t in texts if t not in package.canvas.group_rules]
+    assert not [(w, t) for w in banned for t in calls if w in t]
+
+
+def test_a_rule_that_sends_bookings_to_private_chat_rewrites_the_call_to_action():
+    package = week(ROOT / "tests" / "data" / "canvases" / "bakery.toml")
+    bodies = [p.body for p in package.calendar.posts]
+    assert any(f"私聊{package.canvas.speaker.name}说「预约」" in b for b in bodies)

@@ -481,10 +481,23 @@ class Mechanic(_Section):
     backed_by: list[Annotated[str, AfterValidator(_check_backing)]]
 
 
+class GroupRule(_Section):
+    """A kind of group rule, and the calls to action that would ask members to break it."""
+
+    key: str
+    rule_words: list[str] = Field(min_length=1, description="群规里出现这些词，就是这一类群规")
+    banned: list[str] = Field(min_length=1, description="这类群规下，文案不能这样号召")
+    instead: dict[str, Phrase] = Field(
+        default_factory=dict,
+        description="固定句子里的这种号召换成守规矩的说法（{speaker} 是人设昵称）",
+    )
+
+
 class HonestyGuide(_Section):
     """画布没给就不说：玩法、福利、稀缺、见证说法及支撑它们的画布选项。"""
 
     mechanics: list[Mechanic] = Field(min_length=1)
+    group_rules: list[GroupRule] = Field(default_factory=list)
 
 
 # --- trades/*.toml ---------------------------------------------------------------------------

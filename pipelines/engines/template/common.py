@@ -17,7 +17,14 @@ from typing import TypeVar
 from pipelines.canvas import Canvas, Persona, Product, Scene
 from pipelines.content import format_price
 from pipelines.content.honesty import Honesty
-from pipelines.knowledge import foreign_words, tone_for, trade_for, voice
+from pipelines.knowledge import (
+    foreign_words,
+    group_rule_rewrites,
+    group_rule_words,
+    tone_for,
+    trade_for,
+    voice,
+)
 from pipelines.playbook import Playbook, load_playbook
 from pipelines.playbook.models import ToneProfile, TradePack
 
@@ -315,6 +322,9 @@ class Writer:
         self.honesty = self.facts.honesty
         # A tea shop never speaks of coffee beans, a cat shop of dog walks.
         self.foreign = foreign_words(canvas, self.facts.trade)
+        rules = playbook.honesty.group_rules
+        self.foreign += group_rule_words(canvas, rules)  # never ask members to break a rule
+        self.rewrites = group_rule_rewrites(canvas, rules)
         if len(canvas.products) == 1:  # one product: no 「这几款」, no pairing with another
             self.foreign += playbook.phrases.several_products
 
@@ -325,14 +335,16 @@ class Writer:
         that mechanic simply never draws them. With no option left, all are returned and the
         engine's honesty check names the gap in the data.
         """
-        ok = [
-            o
-            for o in options
-            if not self.honesty.unbacked(str(o))
-            and (self.avoid is None or not self.avoid.search(str(o)))
-            and not any(word in str(o) for word in self.foreign)
-        ]
+        ok = [o for o in options if self.allowed(str(o))]
         return ok or list(options)
+
+    def allowed(self, text: str) -> bool:
+        """`text` claims nothing unbacked and uses no avoided, foreign or rule-breaking word."""
+        return (
+            not self.honesty.unbacked(text)
+            and (self.avoid is None or not self.avoid.search(text))
+            and not any(word in text for word in self.foreign)
+        )
 
     def pick(self, options: Sequence[T]) -> T:
         return self.rng.choice(self.clean(options))
@@ -353,7 +365,10 @@ class Writer:
         return self.rng.sample(pool, min(count, len(pool)))
 
     def fill(self, template: str, values: dict[str, str]) -> str:
-        return template.format_map(values)
+        text = template.format_map(values)
+        for old, new in self.rewrites:  # fixed sentences too follow the canvas's group rules
+            text = text.replace(old, new)
+        return text
 
     def say(self, options: Sequence[str], values: dict[str, str]) -> str:
         return self.fill(self.pick(options), values)

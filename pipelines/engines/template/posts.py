@@ -227,7 +227,11 @@ class PostWriter:
             frame = self.w.rotate(self.phrases.topic_frames, self._turn(post), "topic_frames")
             title = f"聊聊：{clip(question.rstrip('？?'), 24)}"
             return title, self.w.fill(frame, v | {"question": question})
-        topic = next(t for t in self.phrases.topics if t.key == post.choice)
+        planned = next(t for t in self.phrases.topics if t.key == post.choice)
+        # A game the group's rules do not allow (e.g. chat off the shop's subject) gives way to
+        # the next one that fits; the planned one stays when none does.
+        fits = [t for t in self.phrases.topics if self.w.allowed(t.title + t.body)]
+        topic = planned if planned in fits or not fits else fits[0]
         return self.w.fill(topic.title, v), self.w.fill(topic.body, v)
 
     def _moments(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
