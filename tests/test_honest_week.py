@@ -330,3 +330,13 @@ def test_a_rule_that_sends_bookings_to_private_chat_rewrites_the_call_to_action(
     package = week(ROOT / "tests" / "data" / "canvases" / "bakery.toml")
     bodies = [p.body for p in package.calendar.posts]
     assert any(f"私聊{package.canvas.speaker.name}说「预约」" in b for b in bodies)
+
+
+def test_the_shared_validator_refuses_copy_that_breaks_a_group_rule():
+    from pipelines.content.honesty import check_generated
+
+    package = week(ROOT / "tests" / "data" / "canvases" / "bakery.toml")
+    post = package.calendar.posts[0]
+    bad = post.model_copy(update={"body": "想要的在群里报一下，我给你留着。"})
+    problems = check_generated(bad, package.canvas)
+    assert any("群规不允许" in p for p in problems)

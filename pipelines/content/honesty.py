@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pipelines.canvas import Canvas
 from pipelines.content.base import iter_texts
 from pipelines.content.items import Post, SellingPoints, WeekCalendar
+from pipelines.knowledge import group_rule_words
 from pipelines.playbook import load_playbook
 from pipelines.playbook.models import Mechanic
 
@@ -58,7 +59,9 @@ class Honesty:
 
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
-        mechanics = load_playbook().honesty.mechanics
+        guide = load_playbook().honesty
+        mechanics = guide.mechanics
+        self.rule_breaking = group_rule_words(canvas, guide.group_rules)
         backed = backed_mechanics(canvas, mechanics)
         self.banned = {w: m.key for m in mechanics if m.key not in backed for w in m.words}
         self._pattern = (
@@ -83,6 +86,12 @@ class Honesty:
                 lines.append(
                     f"{path}：写了「{word}」，但画布没有安排「{key}」，请删掉或改成画布里有的内容"
                 )
+            if value not in self.canvas.group_rules:  # the kit quotes the rules themselves
+                lines += [
+                    f"{path}：「{word}」是在号召群友做群规不允许的事，请按群规改说法"
+                    for word in self.rule_breaking
+                    if word in value
+                ]
         if isinstance(output, SellingPoints):
             lines += self._evidence(output)
         if isinstance(output, WeekCalendar):
