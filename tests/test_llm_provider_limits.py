@@ -252,3 +252,14 @@ def test_the_profile_streams_server_sent_events_the_sdk_can_read():
 def server():
     with ScriptedServer() as running:
         yield running
+
+
+def test_every_request_of_a_week_starts_with_one_stable_prefix(week_canvas, answers):
+    """System prompt, then the `<canvas>` block: the same bytes in every call, for prefix caches."""
+    with ScriptedServer(answers_from(answers)) as server:
+        build(week_canvas, engine_for(server))
+
+    systems = {r.messages[0]["content"] for r in server.requests}
+    canvases = {r.messages[1]["content"].split("</canvas>")[0] for r in server.requests}
+    assert len(systems) == 1 and len(canvases) == 1
+    assert next(iter(canvases)).startswith("<canvas>")
