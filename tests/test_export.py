@@ -97,7 +97,8 @@ def test_the_livestream_docx_and_the_fabe_sheet_open(approved):
     texts = [p.text for p in document.paragraphs]
     assert texts[0] == "暖锅季直播"
     assert any("开场" in t for t in texts)
-    assert document.tables[0].rows[0].cells[1].text == "应对"
+    assert document.tables[0].rows[0].cells[0].text == "时间"  # the run-of-show table first
+    assert document.tables[-1].rows[0].cells[1].text == "应对"  # the contingencies last
     book = load_workbook(io.BytesIO(approved["fabe.xlsx"]))
     assert [r[0] for r in book["FABE卖点"].iter_rows(min_row=2, values_only=True)] == ["原切牛肉卷"]
 
