@@ -115,6 +115,43 @@ def wait_ready(page: Any, timeout: float = 30_000) -> None:
     page.wait_for_selector(READY, timeout=timeout)
 
 
+def until(read: Any, done: Any, page: Any, seconds: float = 15) -> Any:
+    """`read()` again until `done(value)`: the app's callback may still be running after the
+    browser has drawn the change."""
+    value = None
+    for _ in range(int(seconds * 4)):
+        value = read()
+        if done(value):
+            return value
+        page.wait_for_timeout(250)
+    raise AssertionError(f"没有等到：{value}")
+
+
+def choose_option(page: Any, box: Any, option: Any, tries: int = 3) -> None:
+    """Open a select box and click one of its options. A rerun of the page can close the list
+    before the click lands (seen on a loaded machine): then it is opened again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        wait_ready(page)
+        box.click()
+        try:
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+    wait_ready(page)
+
+
+def choose(page: Any, label: str, option: str) -> None:
+    """Pick `option` in the select box labelled `label`."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    choose_option(
+        page, box.get_by_role("combobox"), page.get_by_role("option", name=option, exact=True)
+    )
+
+
 def open_app(page: Any, url: str) -> None:
     page.goto(url)
     wait_ready(page)
@@ -184,9 +221,8 @@ def review_figures(page: Any, url: str, data_dir: Path, campaign: str) -> dict[s
             wait_ready(page)
             figures["open"].append(time.perf_counter() - started)
             box = page.get_by_test_id("stSelectbox").filter(has_text="日期")
-            box.get_by_role("combobox").click()
-            page.get_by_role("option").nth(day).click()  # options: 整周, then the seven days
-            wait_ready(page)
+            # options: 整周, then the seven days
+            choose_option(page, box.get_by_role("combobox"), page.get_by_role("option").nth(day))
             started = time.perf_counter()
             page.get_by_role("button").filter(has_text="一键通过").click()
             page.get_by_text(f"已一键通过 {len(clean)} 个").wait_for()

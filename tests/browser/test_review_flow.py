@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import generate_week, go_to, load_example, streamlit_server, wait_ready
+from bench.browser import choose, generate_week, go_to, load_example, streamlit_server, wait_ready
 from pipelines.auth import UserDirectory
 
 pytestmark = pytest.mark.browser
@@ -38,13 +38,6 @@ def sign_in(page, name: str) -> None:
 def sign_out(page) -> None:
     page.get_by_role("button", name="退出登录").click()
     page.get_by_label("用户名").wait_for()
-    wait_ready(page)
-
-
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
-    box.get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
     wait_ready(page)
 
 

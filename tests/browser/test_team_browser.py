@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import chromium, go_to, streamlit_server, wait_ready
+from bench.browser import choose_option, chromium, go_to, streamlit_server, until, wait_ready
 from pipelines.auth import User, UserDirectory, local_user
 from pipelines.canvas import load_canvas
 from pipelines.engines.template import TemplateEngine
@@ -49,15 +49,6 @@ def seed(data: Path, user: User, week, seed: int = 0) -> str:
         return opened.save_package(week.model_copy(update={"canvas": canvas}), user=user)
     finally:
         opened.close()
-
-
-def until(read, done, page, seconds: float = 15):
-    for _ in range(int(seconds * 4)):
-        value = read()
-        if done(value):
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"没有等到：{value}")
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +111,7 @@ def test_a_post_is_moved_to_another_day(week, page, solo) -> None:
     page.get_by_role("heading", name="帖子详情").wait_for()
     wait_ready(page)
     form = page.get_by_test_id("stForm").filter(has_text="改日期和时间")
-    form.get_by_role("combobox").click()
-    page.get_by_role("option").nth(3).click()
+    choose_option(page, form.get_by_role("combobox"), page.get_by_role("option").nth(3))
     form.get_by_label("时间（HH:MM）").fill("21:15")
     form.get_by_role("button", name="改期").click()
     page.get_by_text("已改到").wait_for()

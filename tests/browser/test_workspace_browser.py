@@ -12,12 +12,15 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from bench.browser import (
+    choose,
+    choose_option,
     chromium,
     generate_week,
     go_to,
     load_example,
     open_app,
     streamlit_server,
+    until,
     wait_ready,
 )
 from pipelines.settings import load_settings
@@ -54,24 +57,6 @@ def campaign(app_url: str, executable: str, tmp_path_factory: pytest.TempPathFac
 
 def store(data: Path):
     return open_store(load_settings(env={}, cc_data_dir=data))
-
-
-def until(read, done, page, seconds: float = 15):
-    """`read()` again until `done(value)`: the app's callback may still be running after the
-    browser has drawn the new choice."""
-    for _ in range(int(seconds * 4)):
-        value = read()
-        if done(value):
-            return value
-        page.wait_for_timeout(250)
-    raise AssertionError(f"没有等到：{value}")
-
-
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
-    box.get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_ready(page)
 
 
 def test_a_reload_shows_the_same_calendar(page, app_url: str, campaign: str) -> None:
@@ -131,9 +116,8 @@ def test_the_chosen_layout_is_the_exported_one(
     wait_ready(page)
     first = store(data).items(campaign, kind="poster_copy")[0]
     box = page.locator(f".st-key-layout-{first.item_id}")
-    box.get_by_role("combobox").click()
-    page.get_by_role("option", name="纸感雅致", exact=True).click()
-    wait_ready(page)
+    option = page.get_by_role("option", name="纸感雅致", exact=True)
+    choose_option(page, box.get_by_role("combobox"), option)
     stored = until(lambda: store(data).item(first.key), lambda s: s.layout == "paper", page)
     assert stored.has_poster_png
 
