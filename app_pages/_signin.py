@@ -6,13 +6,18 @@ import streamlit as st
 
 from app_pages import common
 from pipelines.auth import LOCAL_MODE_LABEL, User, UserDirectory, local_user
+from pipelines.errors import CampaignCanvasError
 
 
 def current_user() -> User:
     """The signed-in user (kept in the session); shows the sign-in form and stops when needed."""
     user = st.session_state.get(common.USER)
     if user is None:
-        directory = UserDirectory.from_settings(common.current_settings())
+        try:
+            directory = UserDirectory.from_settings(common.current_settings())
+        except CampaignCanvasError as exc:  # e.g. a damaged database: say so, never a traceback
+            common.show_error(exc)
+            st.stop()
         if not directory.local_mode:
             _sign_in_form(directory)
             st.stop()

@@ -8,17 +8,28 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
 from pipelines.canvas import Canvas, Product
+from pipelines.textcheck import unsafe_reason
 
 Severity = Literal["error", "warning"]
+
+
+def _printable(value: str) -> str:
+    # Control characters, NUL and bidi overrides from a model would break the DOCX and XLSX
+    # exports and can disguise text; an answer carrying them is refused (and asked again).
+    reason = unsafe_reason(value)
+    if reason is not None:
+        raise ValueError(f"文字{reason}")
+    return value
 
 
 def text(max_length: int, min_length: int = 1) -> Any:
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
     ]
 
 

@@ -25,12 +25,6 @@ def test_a_page_shows_the_message_instead_of_a_traceback(app, empty_database):
     assert empty_database.read_bytes() == b""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sign-in (app_pages/_signin.py → UserDirectory.from_settings) opens the store "
-    "before any page and lets the refusal through as a traceback; its owner catches "
-    "CampaignCanvasError there with st.error + st.stop",
-)
 def test_signing_in_shows_the_message_instead_of_a_traceback(app, empty_database):
     at = app()
     assert not at.exception
