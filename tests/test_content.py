@@ -81,6 +81,8 @@ def test_a_valid_week_calendar_passes(canvas: Canvas) -> None:
         ({"goal": "赚钱"}, "Input should be"),
         ({"needs_poster": True}, "没有写海报类型"),
         ({"body": ""}, "at least 1 character"),
+        ({"body": "今天\x0b到货"}, "控制字符"),
+        ({"title": "早安\u202e"}, "控制字符|方向"),
     ],
 )
 def test_calendar_rules_reject_a_bad_post(canvas: Canvas, overrides: dict, message: str) -> None:
