@@ -131,3 +131,13 @@ def test_names_in_the_users_file_follow_the_same_rule_as_added_ones(tmp_path, na
     path.write_text(tomli_w.dumps({"users": {name: entry}}), encoding="utf-8")
     with pytest.raises(ConfigError, match="用户名"):
         UserDirectory.load(path)
+
+
+def test_a_batch_in_team_mode_needs_someone_allowed_to_generate(team, tmp_path, canvas, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(canvas.model_copy(update={"name": "批量团队"}).model_dump_json(), "utf-8")
+    out = str(tmp_path / "out")
+    assert main(["batch", str(path), "--out", out, "--no-posters"]) == 2
+    assert "--user" in capsys.readouterr().err
+    assert main(["batch", str(path), "--out", out, "--no-posters", "--admin",
+                 "--concurrency", "1"]) == 0  # fmt: skip

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from pipelines.auth import require
 from pipelines.batch import BatchSummary, Outcome, collect, run_batch
+from pipelines.cli.identity import add_identity, cli_user
 from pipelines.settings import load_settings
 from pipelines.store import open_store
 from pipelines.textsafe import for_terminal
@@ -41,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--engine", choices=["template", "openai"], default=None, help="生成引擎")
     parser.add_argument("--seed", type=int, default=None, help="模板引擎的随机种子")
     parser.add_argument("--no-posters", action="store_true", help="不渲染海报图片")
+    add_identity(parser)
     parser.set_defaults(func=run)
 
 
@@ -110,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(cc_engine=args.engine, cc_seed=args.seed)
+    require(cli_user(args, settings), "generate")  # in team mode: who runs it, and may they
     inputs = collect(args.canvases)
     args.out.mkdir(parents=True, exist_ok=True)
     store = open_store(settings)
