@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from week_factory import make_week
 
 from app_pages import common
+from pipelines.auth import User
+from pipelines.canvas import Canvas
 from pipelines.content import WeekPackage
 from pipelines.engines.fake import FakeEngine
+from pipelines.settings import load_settings
+from pipelines.store import Store, open_store
 from pipelines.tasks import generate_week
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -70,6 +75,27 @@ def week() -> WeekPackage:
 
     canvas = load_canvas(APP.parent / "assets" / "examples" / "fresh_groupbuy.toml")
     return generate_week(with_live(canvas), TemplateEngine(seed=0))
+
+
+OPERATOR = User("小王", "operator")
+REVIEWER = User("小蓝", "reviewer")
+
+
+@pytest.fixture
+def store(sandbox: Path) -> Iterator[Store]:
+    """The sandbox's store, as the app opens it."""
+    opened = open_store(load_settings())
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def campaign(store: Store, canvas: Canvas) -> str:
+    """A stored week whose day-1 items are all in review."""
+    campaign = store.save_package(make_week(canvas), user=OPERATOR)
+    for stored in store.items(campaign, day=1):
+        store.submit(stored.key, user=OPERATOR)
+    return campaign
 
 
 def store_week(package: WeekPackage) -> str:

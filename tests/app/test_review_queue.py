@@ -4,32 +4,13 @@ phone preview."""
 
 from __future__ import annotations
 
-import pytest
 from week_factory import ERROR_POST, make_week
 
 from pipelines.auth import User, local_user
-from pipelines.settings import load_settings
-from pipelines.store import open_store
 from pipelines.store.texts import with_texts
+from tests.app.conftest import OPERATOR, REVIEWER
 
 REVIEW = "app_pages/review.py"
-OPERATOR = User("小王", "operator")
-REVIEWER = User("小蓝", "reviewer")
-
-
-@pytest.fixture
-def store(sandbox):
-    opened = open_store(load_settings())
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def campaign(store, canvas):
-    campaign = store.save_package(make_week(canvas), user=OPERATOR)
-    for stored in store.items(campaign, day=1):
-        store.submit(stored.key, user=OPERATOR)
-    return campaign
 
 
 def rows(at) -> list[str]:
