@@ -8,14 +8,6 @@ from openai_server import Reply, ScriptedServer
 from pipelines.cli import main
 
 KEY = "sk-doctor-secret-77"
-VARS = ["CC_ENGINE", "CC_PROVIDER", "OPENAI_BASE_URL", "OPENAI_API_KEY", "CC_MODEL", "CC_JSON_MODE"]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
-    for name in VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ from pipelines.content import WeekPackage
 from tests.conftest import EXAMPLES, ROOT
 
 
-@pytest.fixture(autouse=True)
-def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CC_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("CC_ENGINE", raising=False)
-
-
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_week_writes_a_valid_package_and_a_readable_markdown(path: Path, tmp_path: Path, capsys):
     out = tmp_path / "out"

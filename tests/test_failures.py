@@ -36,14 +36,6 @@ BODIES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def environment(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
-    for name in ("CC_PROVIDER", "CC_JSON_MODE", "CC_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CC_DATA_DIR", str(tmp_path / "data"))
-
-
 @pytest.fixture
 def server(monkeypatch):
     with ScriptedServer() as running:
