@@ -49,9 +49,11 @@ class StoreReads:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def campaigns(self, *, archived: bool = False) -> list[CampaignSummary]:
-        """Every campaign (archived ones only on ask), newest first, with item counts per
-        review state, store, theme, week and the time of the last change."""
+    def campaigns(
+        self, *, archived: bool = False, only: str | None = None
+    ) -> list[CampaignSummary]:
+        """Every campaign (archived ones only on ask; `only` one id), newest first, with item
+        counts per review state, store, theme, week and the time of the last change."""
         query = (
             select(campaigns, canvas_versions.c.canvas_json)
             .join(
@@ -61,15 +63,18 @@ class StoreReads:
             )
             .order_by(campaigns.c.created_at.desc())
         )
-        if not archived:
+        per_state = select(
+            items.c.campaign_id, items.c.state, func.count(), func.max(items.c.updated_at)
+        ).group_by(items.c.campaign_id, items.c.state)
+        if only is not None:
+            query = query.where(campaigns.c.id == only)
+            per_state = per_state.where(items.c.campaign_id == only)
+        elif not archived:
             query = query.where(campaigns.c.archived_at.is_(None))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
             counts: dict[str, dict[str, int]] = {}
             changed: dict[str, dt.datetime] = {}
-            per_state = select(
-                items.c.campaign_id, items.c.state, func.count(), func.max(items.c.updated_at)
-            ).group_by(items.c.campaign_id, items.c.state)
             for campaign_id, state, n, last in conn.execute(per_state):
                 counts.setdefault(campaign_id, dict.fromkeys(STATES, 0))[state] = n
                 last = _utc(last)
@@ -78,10 +83,12 @@ class StoreReads:
         return [self._summary(row, counts.get(row.id), changed.get(row.id)) for row in rows]
 
     def campaign(self, campaign_id: str) -> CampaignSummary:
-        for summary in self.campaigns(archived=True):
-            if summary.id == campaign_id:
-                return summary
-        raise StoreError(f"找不到活动「{campaign_id}」，可用 campaign-canvas campaigns 查看编号")
+        found = self.campaigns(only=campaign_id)
+        if not found:
+            raise StoreError(
+                f"找不到活动「{campaign_id}」，可用 campaign-canvas campaigns 查看编号"
+            )
+        return found[0]
 
     def has_campaign(self, campaign_id: str) -> bool:
         with self.engine.connect() as conn:
