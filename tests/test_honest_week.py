@@ -340,3 +340,30 @@ def test_the_shared_validator_refuses_copy_that_breaks_a_group_rule():
     bad = post.model_copy(update={"body": "想要的在群里报一下，我给你留着。"})
     problems = check_generated(bad, package.canvas)
     assert any("群规不允许" in p for p in problems)
+
+
+def test_a_flash_sale_features_the_product_the_notes_name_at_its_time():
+    package = week(ROOT / "tests" / "data" / "canvases" / "petshop.toml")
+    canvas = package.canvas
+    assert "20:30 猫砂秒杀" in canvas.burst.notes and "21:30 试吃装秒杀" in canvas.burst.notes
+    flash = {
+        p.time: p.product_id
+        for p in package.calendar.posts
+        if p.day in canvas.burst.flash_sale_days and p.time in canvas.burst.flash_sale_times
+    }
+    assert flash == {"20:30": "litter", "21:30": "trial"}
+
+
+@pytest.mark.parametrize(
+    ("notes", "expected"),
+    [
+        ("10:00 牛肉卷秒杀，15:00 汤底秒杀", "beef"),
+        ("10:00 开抢", None),  # no product named
+        ("", None),
+    ],
+)
+def test_notes_name_a_sale_s_product_only_when_one_fits(canvas, notes, expected):
+    from pipelines.engines.template.plan import named_at
+
+    found = named_at(notes, "10:00", canvas.products)
+    assert (found.id if found else None) == expected

@@ -7,6 +7,7 @@ be rewritten alone and still sit in the same slot. Wording is done in `posts.py`
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -157,6 +158,12 @@ class _Planner:
         self.promo = [p for p in products if p.promo_price is not None] or products
         self.seed_cycle = itertools.cycle(products)
         self.flash_chosen = [canvas.product(i) for i in canvas.burst.flash_sale_products]
+        # 「20:30 猫砂秒杀」 in the operator's notes says which product that sale is.
+        self.flash_named = {
+            t: found
+            for t in canvas.burst.flash_sale_times
+            if (found := named_at(canvas.burst.notes, t, products)) is not None
+        }
         self.flash_cycle = itertools.cycle(self.flash_chosen or self.promo)
         self.extra_cycle = itertools.cycle(products[1:] + products[:1])
         self.main = self.promo[0]
@@ -248,7 +255,7 @@ class _Planner:
                 choice = "T-0开团" if burst.group_buy else "launch"
                 self.add(slot, day, time, main, choice=choice, activity_type=self.festive)
                 continue
-            product = next(self.flash_cycle)
+            product = self.flash_named.get(time) or next(self.flash_cycle)
             if is_launch and product is main and len(self.promo) > 1 and not self.flash_chosen:
                 product = next(self.flash_cycle)  # the launch already features the main product
             self.add(flash, day, time, product, activity_type=self.flash_type)
@@ -326,6 +333,30 @@ _PRODUCT_KEYS = (
     "specs",
     "service",
 )
+
+
+def named_at(notes: str, time: str, products: list[Product]) -> Product | None:
+    """The one product the notes name right after `time` (「21:30 试吃装秒杀」 → 猫粮试吃装):
+    the product sharing the longest run of characters (two at least) with that phrase; None
+    when the notes do not say, or two products fit equally well."""
+    found = re.search(re.escape(time) + r"\s*([^，。；,;\n]{1,20})", notes or "")
+    if found is None:
+        return None
+    phrase = found.group(1)
+    scores = [
+        (max(_common_run(phrase, p.name), _common_run(phrase, p.category)), p) for p in products
+    ]
+    best = max(score for score, _ in scores)
+    fits = [p for score, p in scores if score == best]
+    return fits[0] if best >= 2 and len(fits) == 1 else None
+
+
+def _common_run(a: str, b: str) -> int:
+    """The length of the longest run of characters `a` and `b` share."""
+    return max(
+        (n for i in range(len(a)) for n in range(len(a) - i, 0, -1) if a[i : i + n] in b),
+        default=0,
+    )
 
 
 def _needs_product(template: str) -> bool:
