@@ -367,3 +367,11 @@ def test_notes_name_a_sale_s_product_only_when_one_fits(canvas, notes, expected)
 
     found = named_at(notes, "10:00", canvas.products)
     assert (found.id if found else None) == expected
+
+
+def test_an_evening_before_a_warm_up_day_gives_the_launch_time_instead_of_promising_it():
+    package = week(ROOT / "tests" / "data" / "canvases" / "bakery.toml")
+    evenings = [p for p in package.calendar.posts if "安排" in p.body and p.time >= "20:00"]
+    promises = [p for p in evenings if "先把时间和安排告诉大家" in p.body]
+    assert not promises, [p.id for p in promises]
+    assert any(re.search(r"\d{2}:\d{2}开始", p.body) for p in evenings)

@@ -266,8 +266,14 @@ class PostWriter:
             tomorrow = self.w.facts.day_date(post.day + 1)
             plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
             # Tomorrow's announcement, said the evening before: its 今天/今晚 are tomorrow's.
-            announce = self.w.fill(self.plan.purposes[post.day + 1].announce, self.base)
-            purpose = announce.replace("今天", "明天").replace("今晚", "明晚")
+            upcoming = self.plan.purposes[post.day + 1]
+            if upcoming is self.w.playbook.calendar.special_days["warmup"]:
+                # A warm-up day's own words promise times: give them (the launch's, said from
+                # tonight), so the same promise is not repeated every evening of the warm-up.
+                purpose = f"「{v['theme']}」{v['launch_when']}{v['launch_time']}开始"
+            else:
+                announce = self.w.fill(upcoming.announce, self.base)
+                purpose = announce.replace("今天", "明天").replace("今晚", "明晚")
             agenda = "；".join(line.removeprefix("· ") for line in plan) or purpose
             extra = {"tomorrow": date_label(tomorrow), "tomorrow_plan": f"{purpose}，{agenda}"}
             parts.append(self.w.say_turn(e.tomorrow, v | extra, self._turn(post), "tomorrow"))
