@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from pipelines.canvas import Canvas
 from pipelines.content.honesty import check_generated
 from pipelines.engines.base import Result, Task, TaskKind
 from pipelines.engines.template.common import Facts, Writer, rng_for
@@ -37,6 +38,7 @@ class TemplateEngine:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self.playbook = load_playbook()
+        self._facts: tuple[Canvas, Facts] | None = None  # the last canvas's, shared by its tasks
 
     def cache_key(self, task: Task) -> str:
         data = playbook_digest()
@@ -57,7 +59,14 @@ class TemplateEngine:
 
     def _writer(self, task: Task, item_id: str | None = None, facts: Facts | None = None) -> Writer:
         rng = rng_for(self.seed, item_id or task.item_id, task.variant)
-        return Writer(task.canvas, self.playbook, rng, facts, seed=self.seed)
+        return Writer(task.canvas, self.playbook, rng, facts or self._facts_for(task.canvas),
+                      seed=self.seed)  # fmt: skip
+
+    def _facts_for(self, canvas: Canvas) -> Facts:
+        """The canvas facts, computed once for all the tasks of one week (same canvas object)."""
+        if self._facts is None or self._facts[0] is not canvas:
+            self._facts = (canvas, Facts(canvas))
+        return self._facts[1]
 
     def _compose(self, task: Task) -> BaseModel:
         canvas = task.canvas
@@ -96,7 +105,7 @@ class TemplateEngine:
 
     def _calendar(self, task: Task, points, item_id: str) -> BaseModel:
         plan = plan_week(task.canvas, self.playbook, self.seed)
-        facts = Facts(task.canvas)  # shared by the posts: the canvas facts are computed once
+        facts = self._facts_for(task.canvas)  # shared by the posts: computed once per canvas
         # Each post draws from its own generator (seeded by its id, never the task's variant).
         calendar_task = Task(TaskKind.CALENDAR, item_id, task.canvas)
         return write_calendar(

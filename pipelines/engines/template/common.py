@@ -105,6 +105,17 @@ class Facts:
         self.trade: TradePack | None = trade_for(canvas, playbook)
         self.tone: ToneProfile = tone_for(canvas, playbook)
         self.honesty = Honesty(canvas)
+        # Words no phrase may use here, as one pattern: the avoided ones, the trade's words this
+        # store never uses (a tea shop never speaks of coffee beans, a cat shop of dog walks),
+        # calls to action its group rules forbid, and 「这几款」 for a one-product canvas.
+        rules = playbook.honesty.group_rules
+        blocked = [*canvas.avoid_words, *foreign_words(canvas, self.trade)]
+        blocked += group_rule_words(canvas, rules)
+        if len(canvas.products) == 1:
+            blocked += playbook.phrases.several_products
+        words = sorted(set(blocked), key=len, reverse=True)
+        self.blocked = re.compile("|".join(map(re.escape, words))) if words else None
+        self.rewrites = group_rule_rewrites(canvas, rules)
 
     def voice(self, text: str, index: int = 0) -> str:
         """`text` in the speaker's tone (address, punctuation, emoji, sentence length)."""
@@ -317,16 +328,9 @@ class Writer:
         self.playbook = playbook
         self.rng = rng
         self.facts = facts or Facts(canvas)
-        words = sorted(canvas.avoid_words, key=len, reverse=True)
-        self.avoid = re.compile("|".join(map(re.escape, words))) if words else None
         self.honesty = self.facts.honesty
-        # A tea shop never speaks of coffee beans, a cat shop of dog walks.
-        self.foreign = foreign_words(canvas, self.facts.trade)
-        rules = playbook.honesty.group_rules
-        self.foreign += group_rule_words(canvas, rules)  # never ask members to break a rule
-        self.rewrites = group_rule_rewrites(canvas, rules)
-        if len(canvas.products) == 1:  # one product: no 「这几款」, no pairing with another
-            self.foreign += playbook.phrases.several_products
+        self.blocked = self.facts.blocked
+        self.rewrites = self.facts.rewrites
 
     def clean(self, options: Sequence[T]) -> list[T]:
         """Options that claim nothing the canvas does not back and use none of its avoided words.
@@ -340,10 +344,8 @@ class Writer:
 
     def allowed(self, text: str) -> bool:
         """`text` claims nothing unbacked and uses no avoided, foreign or rule-breaking word."""
-        return (
-            not self.honesty.unbacked(text)
-            and (self.avoid is None or not self.avoid.search(text))
-            and not any(word in text for word in self.foreign)
+        return not self.honesty.unbacked(text) and (
+            self.blocked is None or not self.blocked.search(text)
         )
 
     def pick(self, options: Sequence[T]) -> T:
