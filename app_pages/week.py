@@ -6,8 +6,9 @@ import streamlit as st
 
 from app_pages import common
 from app_pages._post_detail import post_detail
+from app_pages._progress import written_so_far
 from pipelines.canvas import Canvas, normalise_name
-from pipelines.content import Post, WeekPackage
+from pipelines.content import Post, WeekCalendar, WeekPackage
 from pipelines.errors import CampaignCanvasError
 from pipelines.render_md import package_markdown
 from pipelines.settings import Settings
@@ -26,7 +27,9 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
     with st.status(f"正在生成「{canvas.name}」的一周内容…", expanded=True) as status:
         bar = st.progress(0.0, text="准备任务…")
         log = st.empty()  # one element rewritten per event: a long week stays one block
+        shown = st.empty()  # the week's posts, filled in as each one is written
         lines: list[str] = []
+        written: dict[str, Post] = {}
 
         def on_event(event: TaskEvent) -> None:
             seen.add(event.task_id)
@@ -37,8 +40,13 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
             detail = f"：{event.message}" if event.message else ""
             lines.append(f"{MARKS[event.state]} {label} {event.task_id}{detail}")
             log.text("\n".join(lines))
-            done = len(finished)
-            bar.progress(done / len(seen), text=f"已完成 {done} / {len(seen)} 个任务")
+            posts = [event.output] if isinstance(event.output, Post) else []
+            posts += event.output.posts if isinstance(event.output, WeekCalendar) else []
+            if posts:
+                written.update((post.id, post) for post in posts)
+                shown.text(written_so_far(canvas, written.values()))
+            done, total = len(finished), max(len(seen), event.planned)
+            bar.progress(done / total, text=f"已完成 {done} / {total} 个任务")
 
         try:
             package = generate_week(
