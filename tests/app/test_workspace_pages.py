@@ -7,8 +7,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages import common
 from pipelines.auth import local_user
 from pipelines.content import WeekPackage
-from pipelines.settings import load_settings
-from pipelines.store import open_store
+from pipelines.store.texts import with_texts
 from tests.app.conftest import APP, TIMEOUT, store_week, stored_week
 
 WEEK = "app_pages/week.py"
@@ -25,6 +24,12 @@ def fresh_tab(page: str, **query: str) -> AppTest:
     return at
 
 
+def hand_edit(store, post, **changes: str) -> None:
+    """Someone saves a change to `post` (a stored item) by hand, outside this session."""
+    store.edit_item(post.key, with_texts(post.item, changes), user=local_user(),
+                    expected_version=post.version)  # fmt: skip
+
+
 def post_buttons(at: AppTest) -> list[str]:
     return [b.key for b in at.button if b.key and b.key.startswith("open.")]
 
@@ -38,30 +43,25 @@ def test_a_reload_shows_the_same_calendar_from_the_link(app, week: WeekPackage) 
     assert post_buttons(again) == post_buttons(at) != []
 
 
-def test_a_second_session_sees_an_edit_made_in_the_first(app, week: WeekPackage) -> None:
+def test_a_second_session_sees_an_edit_made_in_the_first(app, store, week: WeekPackage) -> None:
     at = app(WEEK, package=week)
     campaign = at.session_state[common.CAMPAIGN]
-    store = open_store(load_settings())
     post = store.items(campaign, kind="post")[0]
-    from pipelines.store.texts import with_texts
-
-    store.edit_item(post.key, with_texts(post.item, {"title": "另一位同事改的标题"}),
-                    user=local_user(), expected_version=post.version)  # fmt: skip
+    hand_edit(store, post, title="另一位同事改的标题")
     other = fresh_tab(WEEK, campaign=campaign)
     assert any("另一位同事改的标题" in b.label for b in other.button)
 
 
-def test_generating_an_unchanged_canvas_reopens_its_campaign(app, engine, week) -> None:
+def test_generating_an_unchanged_canvas_reopens_its_campaign(app, store, engine, week) -> None:
     campaign = store_week(week)
     at = app(WEEK, canvas=week.canvas)
     assert at.session_state[common.CAMPAIGN] == campaign  # found by the canvas, not created
-    assert len(open_store(load_settings()).campaigns()) == 1
+    assert len(store.campaigns()) == 1
 
 
-def test_regenerating_a_reviewed_week_asks_and_keeps_approvals_by_default(app, engine, week):
+def test_regenerating_a_reviewed_week_asks_and_keeps_approvals_by_default(app, store, engine, week):
     at = app(WEEK, package=week)
     campaign = at.session_state[common.CAMPAIGN]
-    store = open_store(load_settings())
     key = store.items(campaign, kind="post")[0].key
     store.submit(key, user=local_user())
     store.approve(key, user=local_user())
@@ -85,7 +85,7 @@ def test_a_draft_with_errors_is_not_generated_and_says_where(app, engine, week) 
     assert engine.history == []
 
 
-def test_the_campaign_list_opens_renames_and_archives(app, week: WeekPackage) -> None:
+def test_the_campaign_list_opens_renames_and_archives(app, store, week: WeekPackage) -> None:
     campaign = store_week(week)
     at = app(CAMPAIGNS)
     assert not at.exception
@@ -94,9 +94,9 @@ def test_the_campaign_list_opens_renames_and_archives(app, week: WeekPackage) ->
     assert at.session_state[common.CAMPAIGN] == campaign
     at.text_input(key=f"rename.{campaign}").set_value("邻里鲜·十二月第一周")
     at.button(key=f"rename.save.{campaign}").click().run()
-    assert open_store(load_settings()).campaign(campaign).name == "邻里鲜·十二月第一周"
+    assert store.campaign(campaign).name == "邻里鲜·十二月第一周"
     at.button(key=f"archive.{campaign}").click().run()
-    assert open_store(load_settings()).campaigns() == []
+    assert store.campaigns() == []
     assert "还没有保存的活动" in at.info[0].value
 
 
@@ -123,15 +123,13 @@ def test_the_stored_week_is_what_the_pages_show(app, week: WeekPackage) -> None:
     assert stored_week(at).selling_points == week.selling_points
 
 
-def test_regenerating_a_hand_edited_post_asks_first_and_undo_restores(app, engine, week) -> None:
+def test_regenerating_a_hand_edited_post_asks_first_and_undo_restores(
+    app, store, engine, week
+) -> None:
     at = app(WEEK, package=week)
     campaign = at.session_state[common.CAMPAIGN]
-    store = open_store(load_settings())
     post = store.items(campaign, kind="post")[0]
-    from pipelines.store.texts import with_texts
-
-    store.edit_item(post.key, with_texts(post.item, {"body": "我手改的文案，别覆盖"}),
-                    user=local_user(), expected_version=post.version)  # fmt: skip
+    hand_edit(store, post, body="我手改的文案，别覆盖")
     at.session_state[common.SELECTED_POST] = post.item_id
     at.run()
     at.button(key=f"regen.{post.item_id}").click().run()
