@@ -157,6 +157,15 @@ class ScriptedServer:
             self.requests.append(request)
 
 
+def use_server(monkeypatch: Any, url: str, *, key: str, model: str, **settings: str) -> None:
+    """Point the settings at a local server: the openai engine, a key, a model, a 5 s timeout,
+    plus any other setting given (e.g. CC_MAX_RETRIES="0")."""
+    values = {"CC_ENGINE": "openai", "OPENAI_BASE_URL": url, "OPENAI_API_KEY": key,
+              "CC_MODEL": model, "CC_TIMEOUT": "5", **settings}  # fmt: skip
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
 def completion(
     body: dict[str, Any], content: str | None, finish_reason: str = "stop"
 ) -> dict[str, Any]:

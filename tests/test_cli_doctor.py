@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from openai_server import Reply, ScriptedServer
+from openai_server import Reply, ScriptedServer, use_server
 
 from pipelines.cli import main
 
@@ -13,11 +13,7 @@ KEY = "sk-doctor-secret-77"
 @pytest.fixture
 def server(monkeypatch):
     with ScriptedServer() as running:
-        monkeypatch.setenv("CC_ENGINE", "openai")
-        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
-        monkeypatch.setenv("OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("CC_MODEL", "qwen-plus")
-        monkeypatch.setenv("CC_TIMEOUT", "5")
+        use_server(monkeypatch, running.url, key=KEY, model="qwen-plus")
         yield running
 
 

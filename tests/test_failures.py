@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_server import Reply, ScriptedServer, answers_from, item_id_of, package_answers
+from openai_server import (
+    Reply,
+    ScriptedServer,
+    answers_from,
+    item_id_of,
+    package_answers,
+    use_server,
+)
 
 from pipelines.canvas import load_canvas
 from pipelines.cli import main
@@ -39,12 +46,7 @@ BODIES = {
 @pytest.fixture
 def server(monkeypatch):
     with ScriptedServer() as running:
-        monkeypatch.setenv("CC_ENGINE", "openai")
-        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
-        monkeypatch.setenv("OPENAI_API_KEY", KEY)
-        monkeypatch.setenv("CC_MODEL", "probe-model")
-        monkeypatch.setenv("CC_TIMEOUT", "5")
-        monkeypatch.setenv("CC_MAX_RETRIES", "0")
+        use_server(monkeypatch, running.url, key=KEY, model="probe-model", CC_MAX_RETRIES="0")
         yield running
 
 
