@@ -26,7 +26,6 @@ STATE_LABELS: dict[str, str] = {
     "rejected": "已驳回",
     "withdrawn": "已撤下",
 }
-Source = Literal["generated", "edited", "regenerated"]
 SOURCE_LABELS: dict[str, str] = {
     "generated": "生成",
     "edited": "编辑",
