@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from app_pages import common
+from app_pages._cards import CHANNEL_COLOURS, short_title
 from app_pages._post_detail import post_detail
-from app_pages._progress import written_so_far
+from app_pages._progress import writing_grid
 from pipelines.canvas import Canvas, normalise_name
 from pipelines.content import Post, WeekCalendar, WeekPackage
 from pipelines.errors import CampaignCanvasError
@@ -21,13 +24,15 @@ EDITABLE = ["title", "body"]
 
 
 def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
-    """Run the week plan with a live status: one line per finished task, a progress bar."""
+    """Run the week plan with a live status: a progress bar, the week grid filling in post by
+    post as the runner reports each finished one, and one line per finished task."""
     seen: set[str] = set()
     finished: set[str] = set()
+    started = time.monotonic()
     with st.status(f"正在生成「{canvas.name}」的一周内容…", expanded=True) as status:
         bar = st.progress(0.0, text="准备任务…")
+        shown = st.empty()  # the week grid, re-rendered as each post is written
         log = st.empty()  # one element rewritten per event: a long week stays one block
-        shown = st.empty()  # the week's posts, filled in as each one is written
         lines: list[str] = []
         written: dict[str, Post] = {}
 
@@ -44,9 +49,13 @@ def generate(canvas: Canvas, settings: Settings) -> WeekPackage | None:
             posts += event.output.posts if isinstance(event.output, WeekCalendar) else []
             if posts:
                 written.update((post.id, post) for post in posts)
-                shown.text(written_so_far(canvas, written.values()))
+                with shown.container():
+                    writing_grid(canvas, written.values())
             done, total = len(finished), max(len(seen), event.planned)
-            bar.progress(done / total, text=f"已完成 {done} / {total} 个任务")
+            left = ""
+            if done < total:  # time per finished task so far, times the tasks still to go
+                left = f"，约剩 {(time.monotonic() - started) / done * (total - done):.0f} 秒"
+            bar.progress(done / total, text=f"已完成 {done} / {total} 个任务{left}")
 
         try:
             package = generate_week(
@@ -71,14 +80,12 @@ def open_post(post_id: str) -> None:
     st.query_params["post"] = post_id  # a link to this very post (?campaign=…&post=…)
 
 
-CHANNEL_COLOURS = {"社群": "blue", "朋友圈": "green", "小红书": "red", "直播间": "violet"}
 STATE_BADGES = {
     "draft": ("gray", "草稿"),
     "in_review": ("blue", "审核中"),
     "approved": ("green", "已通过"),
     "rejected": ("red", "已驳回"),
 }
-TITLE_CHARS = 16  # a title longer than this is cut on the card (the full one is the tooltip)
 
 
 def review_states(campaign: str | None) -> dict[str, str]:
@@ -100,10 +107,6 @@ def post_badges(package: WeekPackage, post: Post, states: dict[str, str]) -> str
     if post.findings:
         parts.append(":orange[:material/report:]")
     return " ".join(parts)
-
-
-def short(title: str) -> str:
-    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
 
 
 def shown_channels(package: WeekPackage) -> list[str]:
@@ -134,7 +137,7 @@ def calendar_grid(package: WeekPackage, states: dict[str, str]) -> None:
                 with st.container(border=True, key=f"card-{post.id}", gap="small"):
                     st.markdown(post_badges(package, post, states))
                     st.button(
-                        common.md_escape(short(post.title)),
+                        common.md_escape(short_title(post.title)),
                         key=f"open.{post.id}",
                         help=common.md_escape(post.title),
                         on_click=open_post,
