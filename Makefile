@@ -15,11 +15,12 @@ $(STAMP): pyproject.toml
 
 # What the tests need from Debian: chromium for the browser tests (Playwright cannot download a
 # browser here), fonts-noto-cjk so screenshots show Chinese, and the PostgreSQL server that the
-# tests start themselves on a free local port (tests/services.py) and stop afterwards.
+# tests start themselves on a free local port (tests/services.py) and stop afterwards, and
+# redis-server, the broker of the batch queue, which the tests start the same way.
 system:
 	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ] \
-	   && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } \
-	|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk postgresql; }
+	   && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; } \
+	|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk postgresql redis-server; }
 
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
