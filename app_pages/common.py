@@ -16,22 +16,14 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pipelines.canvas import Canvas
-from pipelines.content import Finding, Item, WeekPackage
+from pipelines.content import KINDS, Finding, Item, WeekPackage
 from pipelines.errors import CampaignCanvasError, ConfigError, StoreError
 from pipelines.settings import Settings, load_settings
 from pipelines.store import StoredItem
 from pipelines.workspace import NeedsConfirmation, Workspace
 
 WEEKDAYS = "一二三四五六日"
-KIND_LABELS = {
-    "fabe": "卖点",
-    "calendar": "一周日历",
-    "poster_copy": "海报文案",
-    "livestream": "直播脚本",
-    "group_kit": "社群物料",
-    "launch": "开团消息",
-    "post": "帖子",
-}
+KIND_LABELS = {k.kind.value: k.label for k in KINDS.values()}  # every task kind, calendar too
 
 # Session keys, in one place so pages agree on them.
 CANVAS = "canvas"  # the validated Canvas, or None

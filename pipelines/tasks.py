@@ -36,10 +36,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines import compliance
 from pipelines.canvas import Canvas
 from pipelines.content import (
-    GroupKit,
     Item,
-    LaunchSequence,
-    LivestreamScript,
     Post,
     PosterCopy,
     SellingPoints,
@@ -47,8 +44,10 @@ from pipelines.content import (
     Usage,
     WeekCalendar,
     WeekPackage,
+    kind_of,
     reviewable_items,
 )
+from pipelines.content.kinds import at_place
 from pipelines.engines.base import Engine, PostBrief, Task, TaskKind
 from pipelines.errors import CampaignCanvasError, ContentError
 from pipelines.textsafe import excerpt, redact
@@ -520,32 +519,26 @@ def regeneration_task(package: WeekPackage, item_id: str, variant: int) -> Task:
             selling_points=related,
             variant=variant,
         )
-    kinds = {
-        LivestreamScript: TaskKind.LIVESTREAM,
-        GroupKit: TaskKind.GROUP_KIT,
-        LaunchSequence: TaskKind.LAUNCH,
-    }
-    kind = kinds[type(item)]
     return Task(
-        kind, item_id, canvas, selling_points=tuple(package.selling_points), variant=variant
+        kind_of(item).kind,
+        item_id,
+        canvas,
+        selling_points=tuple(package.selling_points),
+        variant=variant,
     )
 
 
 def replace_item(package: WeekPackage, new: Item) -> WeekPackage:
     """A copy of `package` with the item of the same id replaced (validated as a whole again)."""
     data = package.model_copy(deep=True)
-    if isinstance(new, SellingPoints):
-        data.selling_points = [new if p.id == new.id else p for p in data.selling_points]
-    elif isinstance(new, Post) and data.calendar is not None:
-        data.calendar.posts = [new if p.id == new.id else p for p in data.calendar.posts]
-    elif isinstance(new, PosterCopy):
-        data.posters = [new if p.id == new.id else p for p in data.posters]
-    elif isinstance(new, LivestreamScript):
-        data.livestream = new
-    elif isinstance(new, GroupKit):
-        data.group_kit = new
-    elif isinstance(new, LaunchSequence):
-        data.launch = new
+    where, _, name = kind_of(new).place.rpartition(".")
+    owner = at_place(data, where) if where else data
+    if owner is not None:
+        current = getattr(owner, name)
+        if isinstance(current, list):
+            setattr(owner, name, [new if p.id == new.id else p for p in current])
+        else:
+            setattr(owner, name, new)
     try:
         return WeekPackage.model_validate(data.model_dump())
     except ValidationError as exc:

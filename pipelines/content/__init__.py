@@ -31,6 +31,7 @@ from pipelines.content.items import (
     check_selling_points,
     reviewable_items,
 )
+from pipelines.content.kinds import KINDS, REVIEWED, Kind, TaskKind, kind_of
 from pipelines.content.package import TaskFailure, WeekPackage
 from pipelines.content.scripts import (
     ACT_ORDER,
@@ -53,11 +54,12 @@ from pipelines.content.scripts import (
 )
 
 __all__ = [
-    "ACT_ORDER", "LAUNCH_ORDER", "Act", "ActName", "Block", "ChannelVariant", "Contingency",
-    "Fabe", "Finding", "Goal", "GroupKit", "Item", "KeywordReply", "LaunchMessage",
-    "LaunchSequence", "LaunchStep", "LivestreamScript", "Post", "PosterCopy", "PosterKind",
-    "PriceBlock", "PrivateScript", "ProductSegment", "ScriptLine", "SellingPoints", "Severity",
-    "Speaker", "TaskFailure", "Usage", "WeekCalendar", "WeekPackage", "canvas_numbers",
-    "check_calendar", "check_livestream", "check_poster_copy", "check_selling_points",
-    "format_price", "iter_texts", "numbers_in", "product_for", "reviewable_items",
+    "ACT_ORDER", "KINDS", "LAUNCH_ORDER", "REVIEWED", "Act", "ActName", "Block", "ChannelVariant",
+    "Contingency", "Fabe", "Finding", "Goal", "GroupKit", "Item", "KeywordReply", "Kind",
+    "LaunchMessage", "LaunchSequence", "LaunchStep", "LivestreamScript", "Post", "PosterCopy",
+    "PosterKind", "PriceBlock", "PrivateScript", "ProductSegment", "ScriptLine", "SellingPoints",
+    "Severity", "Speaker", "TaskFailure", "TaskKind", "Usage", "WeekCalendar", "WeekPackage",
+    "canvas_numbers", "check_calendar", "check_livestream", "check_poster_copy",
+    "check_selling_points", "format_price", "iter_texts", "kind_of", "numbers_in", "product_for",
+    "reviewable_items",
 ]  # fmt: skip

@@ -19,6 +19,7 @@ from pipelines.content.items import (
     check_poster_copy,
     check_selling_points,
 )
+from pipelines.content.kinds import REVIEWED, at_place, kind_of
 from pipelines.content.scripts import GroupKit, LaunchSequence, LivestreamScript, check_livestream
 
 # --- the whole week --------------------------------------------------------------------------
@@ -84,16 +85,12 @@ class WeekPackage(_Model):
 
     def items(self) -> Iterator[Item]:
         """Every reviewable item, in reading order."""
-        yield from self.selling_points
-        if self.calendar is not None:
-            yield from self.calendar.posts
-        yield from self.posters
-        if self.livestream is not None:
-            yield self.livestream
-        if self.group_kit is not None:
-            yield self.group_kit
-        if self.launch is not None:
-            yield self.launch
+        for kind in REVIEWED:
+            found = at_place(self, kind.place)
+            if isinstance(found, list):
+                yield from found
+            elif found is not None:
+                yield found
 
     def item(self, item_id: str) -> Item:
         for item in self.items():
@@ -105,13 +102,8 @@ class WeekPackage(_Model):
         return next((p for p in self.posters if p.post_id == post_id), None)
 
     def counts(self) -> dict[str, int]:
-        """Items per kind, for summaries."""
-        return {
-            "卖点": len(self.selling_points),
-            "帖子": len(self.calendar.posts) if self.calendar else 0,
-            "海报文案": len(self.posters),
-            "直播脚本": int(self.livestream is not None),
-            "社群物料": int(self.group_kit is not None),
-            "开团消息": len(self.launch.messages) if self.launch else 0,
-            "失败任务": len(self.failures),
-        }
+        """Items per kind (by the kind's label), and failed tasks, for summaries."""
+        counts = dict.fromkeys((k.label for k in REVIEWED), 0)
+        for item in self.items():
+            counts[kind_of(item).label] += 1
+        return counts | {"失败任务": len(self.failures)}

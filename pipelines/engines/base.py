@@ -7,45 +7,12 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from pipelines.canvas import Canvas, Channel, Product
-from pipelines.content import (
-    Goal,
-    GroupKit,
-    LaunchSequence,
-    LivestreamScript,
-    Post,
-    PosterCopy,
-    PosterKind,
-    SellingPoints,
-    Usage,
-    WeekCalendar,
-)
-
-
-class TaskKind(StrEnum):
-    FABE = "fabe"
-    CALENDAR = "calendar"
-    POSTER_COPY = "poster_copy"
-    LIVESTREAM = "livestream"
-    GROUP_KIT = "group_kit"
-    LAUNCH = "launch"
-    POST = "post"  # write one planned post (`brief`), or rewrite one in place (`post`)
-
-
-OUTPUT_MODELS: dict[TaskKind, type[BaseModel]] = {
-    TaskKind.FABE: SellingPoints,
-    TaskKind.CALENDAR: WeekCalendar,
-    TaskKind.POSTER_COPY: PosterCopy,
-    TaskKind.LIVESTREAM: LivestreamScript,
-    TaskKind.GROUP_KIT: GroupKit,
-    TaskKind.LAUNCH: LaunchSequence,
-    TaskKind.POST: Post,
-}
+from pipelines.content import KINDS, Goal, Post, PosterKind, SellingPoints, TaskKind, Usage
 
 
 @dataclass(frozen=True)
@@ -102,7 +69,7 @@ class Task:
 
     @property
     def output_model(self) -> type[BaseModel]:
-        return OUTPUT_MODELS[self.kind]
+        return KINDS[self.kind].model
 
     def input_hash(self) -> str:
         """A content hash of everything the output depends on."""

@@ -7,15 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pipelines.canvas import Canvas
-from pipelines.content import (
-    GroupKit,
-    Item,
-    LaunchSequence,
-    LivestreamScript,
-    Post,
-    PosterCopy,
-    SellingPoints,
-)
+from pipelines.content import REVIEWED, Item
+from pipelines.content import kind_of as content_kind_of
 
 State = Literal["draft", "in_review", "approved", "rejected", "withdrawn"]
 STATES: tuple[str, ...] = ("draft", "in_review", "approved", "rejected", "withdrawn")
@@ -33,30 +26,13 @@ SOURCE_LABELS: dict[str, str] = {
     "restored": "恢复旧版",
 }
 
-# kind → content model; the kind names follow TaskKind.
-KINDS: dict[str, type[Item]] = {
-    "fabe": SellingPoints,
-    "post": Post,
-    "poster_copy": PosterCopy,
-    "livestream": LivestreamScript,
-    "group_kit": GroupKit,
-    "launch": LaunchSequence,
-}
-KIND_LABELS: dict[str, str] = {
-    "fabe": "卖点",
-    "post": "帖子",
-    "poster_copy": "海报",
-    "livestream": "直播脚本",
-    "group_kit": "社群物料",
-    "launch": "开团消息",
-}
+# The reviewed kinds (content.KINDS): name → content model, and the name people read.
+KINDS: dict[str, type[Item]] = {k.kind.value: k.model for k in REVIEWED}
+KIND_LABELS: dict[str, str] = {k.kind.value: k.label for k in REVIEWED}
 
 
 def kind_of(item: Item) -> str:
-    for kind, model in KINDS.items():
-        if type(item) is model:
-            return kind
-    raise TypeError(f"not a reviewable item: {type(item).__name__}")
+    return content_kind_of(item).kind.value
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipelines.canvas import describe_validation_error
-from pipelines.content import Post
+from pipelines.content import KINDS, Post
 from pipelines.content.base import text as text_field
 from pipelines.content.honesty import check_generated, date_problems
-from pipelines.engines.base import OUTPUT_MODELS, Task, TaskKind
+from pipelines.engines.base import Task, TaskKind
 
 # Filled in by the system, never written by the model.
 _SYSTEM_FIELDS = ("id", "findings")
@@ -60,7 +60,7 @@ def answer_model(task: Task) -> type[BaseModel]:
     """What the model answers for `task`: a planned post's words, else the task's output."""
     if task.kind is TaskKind.POST and task.brief is not None:
         return PostWords
-    return OUTPUT_MODELS[task.kind]
+    return KINDS[task.kind].model
 
 
 def answer_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -187,5 +187,5 @@ def _fill_system_fields(task: Task, data: dict[str, Any]) -> None:
 def schema_for_prompt(kind: TaskKind | type[BaseModel]) -> str:
     """The answer schema (of a task kind's output or of an answer model) as compact JSON text,
     for the prompt in json_object mode."""
-    model = OUTPUT_MODELS[kind] if isinstance(kind, TaskKind) else kind
+    model = KINDS[kind].model if isinstance(kind, TaskKind) else kind
     return json.dumps(answer_schema(model), ensure_ascii=False)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from pipelines.canvas import Canvas
 from pipelines.compliance import scan_item
+from pipelines.content import KINDS
 from pipelines.engines.base import PostBrief, Result, Task, TaskKind
 from pipelines.engines.llm import livestream
 from pipelines.engines.llm.answers import (
@@ -38,15 +39,7 @@ from pipelines.errors import EngineError
 from pipelines.prompting import render, task_messages
 from pipelines.settings import Settings
 
-# Room for one answer, by what it is: about twice the longest the template engine writes for it
-# (1.4 Chinese characters a token), and never above ~1,500. Sent as `max_tokens`, within the cap.
-BUDGETS: dict[TaskKind, int] = {
-    TaskKind.FABE: 1500,
-    TaskKind.POST: 600,
-    TaskKind.POSTER_COPY: 400,
-    TaskKind.GROUP_KIT: 1500,
-    TaskKind.LAUNCH: 1000,
-}
+# Room for one answer of a live script part (the other kinds say theirs in content.KINDS).
 LIVE_FRAME_BUDGET = 800
 LIVE_BLOCK_BUDGET = 700
 
@@ -175,7 +168,7 @@ class LLMEngine:
                     task,
                     task.item_id,
                     model,
-                    BUDGETS[task.kind],
+                    KINDS[task.kind].answer_tokens,
                     lambda raw: parse_answer(task, raw),
                 )
             ]

@@ -69,39 +69,46 @@ class TemplateEngine:
         return self._facts[1]
 
     def _compose(self, task: Task) -> BaseModel:
-        canvas = task.canvas
-        points = {p.product_id: p for p in task.selling_points}
-        kind = task.kind
-        if kind is TaskKind.FABE:
-            if task.product is None:
-                raise EngineError(f"卖点任务 {task.item_id} 没有指定商品")
-            return selling_points(self._writer(task), task.product, task.item_id)
-        if kind is TaskKind.CALENDAR:
-            return self._calendar(task, points, task.item_id)
-        if kind is TaskKind.POST:
-            if task.post is None:
-                raise EngineError(f"帖子改写任务 {task.item_id} 没有附上原帖")
-            if task.variant == 0:  # the post as the week wrote it (its title made unique there)
-                week = self._calendar(task, points, "calendar")
-                found = next((p for p in week.posts if p.id == task.post.id), None)
-                if found is not None:
-                    return found
-            plan = plan_week(canvas, self.playbook, self.seed)
-            return rewrite_post(self._writer(task), plan, points, task.post, task.variant)
-        if kind is TaskKind.POSTER_COPY:
-            if task.post is None:
-                raise EngineError(f"海报文案任务 {task.item_id} 没有附上帖子")
-            return poster_copy(self._writer(task), task.post, task.item_id)
-        if kind is TaskKind.LIVESTREAM:
-            if canvas.burst.livestream_day is None:
-                raise EngineError("画布没有安排直播（引爆里的直播日为空），不写直播脚本")
-            return livestream_script(self._writer(task), points, task.item_id)
-        if kind is TaskKind.GROUP_KIT:
-            return group_kit(self._writer(task), task.item_id)
-        if kind is TaskKind.LAUNCH:
-            plan = plan_week(canvas, self.playbook, self.seed)
-            return launch_sequence(self._writer(task), task.item_id, plan)
-        raise EngineError(f"模板引擎不支持任务类型 {kind}")
+        write = getattr(self, f"_write_{task.kind.value}", None)  # one method per TaskKind
+        if write is None:
+            raise EngineError(f"模板引擎不支持任务类型 {task.kind}")
+        return write(task, {p.product_id: p for p in task.selling_points})
+
+    def _write_fabe(self, task: Task, points) -> BaseModel:
+        if task.product is None:
+            raise EngineError(f"卖点任务 {task.item_id} 没有指定商品")
+        return selling_points(self._writer(task), task.product, task.item_id)
+
+    def _write_calendar(self, task: Task, points) -> BaseModel:
+        return self._calendar(task, points, task.item_id)
+
+    def _write_post(self, task: Task, points) -> BaseModel:
+        if task.post is None:
+            raise EngineError(f"帖子改写任务 {task.item_id} 没有附上原帖")
+        if task.variant == 0:  # the post as the week wrote it (its title made unique there)
+            week = self._calendar(task, points, "calendar")
+            found = next((p for p in week.posts if p.id == task.post.id), None)
+            if found is not None:
+                return found
+        plan = plan_week(task.canvas, self.playbook, self.seed)
+        return rewrite_post(self._writer(task), plan, points, task.post, task.variant)
+
+    def _write_poster_copy(self, task: Task, points) -> BaseModel:
+        if task.post is None:
+            raise EngineError(f"海报文案任务 {task.item_id} 没有附上帖子")
+        return poster_copy(self._writer(task), task.post, task.item_id)
+
+    def _write_livestream(self, task: Task, points) -> BaseModel:
+        if task.canvas.burst.livestream_day is None:
+            raise EngineError("画布没有安排直播（引爆里的直播日为空），不写直播脚本")
+        return livestream_script(self._writer(task), points, task.item_id)
+
+    def _write_group_kit(self, task: Task, points) -> BaseModel:
+        return group_kit(self._writer(task), task.item_id)
+
+    def _write_launch(self, task: Task, points) -> BaseModel:
+        plan = plan_week(task.canvas, self.playbook, self.seed)
+        return launch_sequence(self._writer(task), task.item_id, plan)
 
     def _calendar(self, task: Task, points, item_id: str) -> BaseModel:
         plan = plan_week(task.canvas, self.playbook, self.seed)
