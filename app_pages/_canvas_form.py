@@ -53,7 +53,7 @@ def validate(data: dict[str, Any]) -> tuple[Canvas | None, dict[Loc, str]]:
     try:
         return Canvas.model_validate(data), {}
     except ValidationError as exc:
-        lines = describe_validation_error(Canvas, exc)
+        lines = describe_validation_error(Canvas, exc, data)
         errors: dict[Loc, str] = {}
         for error, line in zip(exc.errors(include_url=False), lines, strict=True):
             loc = tuple(error["loc"])

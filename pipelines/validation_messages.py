@@ -1,7 +1,8 @@
 """Chinese validation messages: one line per pydantic error, `字段路径：问题与改法`.
 
-Field paths use the models' Chinese titles (`商品[2].活动价`); pydantic's own English wording
-is never shown. Shared by the canvas, the poster layouts, the store and the LLM engine.
+Field paths use the models' Chinese titles and, when the validated data is given, the names of
+the products and personas (`商品「精品肥牛卷」.活动价`, `第2个商品` before it has a name) rather
+than list positions; pydantic's own English wording is never shown. Shared by the canvas, the poster layouts, the store and the LLM engine.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pipelines.textcheck import printable
+from pipelines.textcheck import printable, unsafe_reason
+
+NAME_SHOWN = 30  # a longer "name" is not shown: the item is called by its position instead
+_NO_DATA: Any = object()  # `data` not given (None is a value someone may validate)
 
 _MESSAGES: dict[str, str] = {
     "missing": "缺少必填项，请补上",
@@ -57,14 +61,40 @@ _PATTERN_HINTS = {
 }
 
 
-def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
-    """Turn a pydantic location into a Chinese path such as `商品[2].活动价`."""
+def _field_label(
+    model: type[BaseModel],
+    loc: tuple[int | str, ...],
+    data: Any = _NO_DATA,
+    bad_names: frozenset[tuple[int | str, ...]] = frozenset(),
+) -> str:
+    """Turn a pydantic location into a Chinese path such as `商品「精品肥牛卷」.活动价`.
+
+    An item of a list of named things (商品, 目标人群) is called by its name, read from `data`
+    (what was validated); `第2个商品` when it has no usable name yet or its name is what is
+    wrong (an item's location in `bad_names`); the position is added when two items share the
+    name. Without `data`, the position only (`商品[2]`).
+    """
     parts: list[str] = []
     current: Any = model
-    for step in loc:
+    node: Any = data
+    for index, step in enumerate(loc):
         if isinstance(step, int):
-            parts[-1:] = [f"{parts[-1]}[{step + 1}]"] if parts else [f"[{step + 1}]"]
+            element = _child(node, step)
+            named = isinstance(current, type) and "name" in current.model_fields
+            if parts and named and data is not _NO_DATA:
+                at_fault = loc[: index + 1] in bad_names
+                name = None if at_fault else _usable_name(element)
+                if name is None:
+                    parts[-1] = f"第{step + 1}个{parts[-1]}"
+                elif _names(node).count(name) > 1:
+                    parts[-1] = f"第{step + 1}个{parts[-1]}「{name}」"
+                else:
+                    parts[-1] = f"{parts[-1]}「{name}」"
+            else:
+                parts[-1:] = [f"{parts[-1]}[{step + 1}]"] if parts else [f"[{step + 1}]"]
+            node = element
             continue
+        node = _child(node, step)
         field = current.model_fields.get(step) if isinstance(current, type) else None
         if field is None:
             parts.append(str(step))
@@ -73,6 +103,29 @@ def _field_label(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
         parts.append(field.title or str(step))
         current = _inner_model(field.annotation)
     return ".".join(parts) or "画布"
+
+
+def _child(node: Any, step: int | str) -> Any:
+    if isinstance(step, int) and isinstance(node, list | tuple) and 0 <= step < len(node):
+        return node[step]
+    if isinstance(step, str) and isinstance(node, dict):
+        return node.get(step)
+    return None
+
+
+def _usable_name(element: Any) -> str | None:
+    """The item's name when it can be shown in a message as it is, else None."""
+    name = element.get("name") if isinstance(element, dict) else getattr(element, "name", None)
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if not name or len(name) > NAME_SHOWN or unsafe_reason(name, multiline=False) is not None:
+        return None
+    return name
+
+
+def _names(items: Any) -> list[str | None]:
+    return [_usable_name(item) for item in items] if isinstance(items, list | tuple) else []
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
@@ -101,11 +154,19 @@ def _describe(error: dict[str, Any]) -> str:
     return template.format(**{k: v for k, v in ctx.items()}) if ctx else template
 
 
-def describe_validation_error(model: type[BaseModel], exc: ValidationError) -> list[str]:
-    """One Chinese line per problem: `字段路径：问题与改法`."""
+def describe_validation_error(
+    model: type[BaseModel], exc: ValidationError, data: Any = _NO_DATA
+) -> list[str]:
+    """One Chinese line per problem: `字段路径：问题与改法`.
+
+    With `data` (what was validated), a product or persona is named in the path
+    (`商品「精品肥牛卷」.原价`, else `第2个商品`) instead of by its position (`商品[2]`).
+    """
+    errors = exc.errors(include_url=False)
+    bad_names = frozenset(tuple(e["loc"][:-1]) for e in errors if e["loc"][-1:] == ("name",))
     lines = []
-    for error in exc.errors(include_url=False):
-        label = _field_label(model, tuple(error["loc"]))
+    for error in errors:
+        label = _field_label(model, tuple(error["loc"]), data, bad_names)
         if error["type"] == "extra_forbidden":
             key = printable(str(error["loc"][-1]))
             lines.append(f"「{key}」{_MESSAGES['extra_forbidden']}（位置：{printable(label)}）")

@@ -178,3 +178,21 @@ def test_the_trade_canvases_survive_the_form_round_trip(app) -> None:
         submit(at)
         assert not at.session_state[common.CANVAS_ERRORS], path.name
         assert at.session_state[common.CANVAS] == load_canvas(path), path.name
+
+
+def test_a_products_problem_names_the_product(app) -> None:
+    import tomli_w
+
+    from tests.conftest import ROOT
+
+    path = ROOT / "assets" / "examples" / "fresh_groupbuy.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data["products"][1]["price"] = -1
+    data["products"][2]["name"] = ""
+    data["products"][2]["stock"] = -5
+    at = app()
+    raw = tomli_w.dumps(data).encode()
+    at.file_uploader(key="canvas_upload").upload("c.toml", raw, "application/toml").run()
+    errors = "\n".join(e.value for e in at.error)
+    assert f"商品「{data['products'][1]['name']}」.原价：必须大于 0" in errors
+    assert "第3个商品.库存：不能小于 0" in errors and "商品[" not in errors
