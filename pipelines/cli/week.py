@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from pipelines.canvas import load_canvas
 from pipelines.content import TaskFailure, WeekPackage
@@ -47,20 +48,28 @@ def error_notes(error: Exception | None, *, verbose: bool, secrets: list[str]) -
 
 
 class Progress:
-    """One line per settled item on stderr — a bar with counts and the time left, then the item —
-    control characters and escapes removed.
+    """Per-item progress on stderr: a bar with done/total counts and the time left.
+
+    On a terminal it is one line redrawn in place, naming the item that just settled; a failed
+    or skipped item is also printed on a line of its own, so it stays readable. When stderr is a
+    file or a pipe, one plain line per settled item (no carriage returns, no escapes). Control
+    characters and escapes from task messages are removed either way.
 
     The time left is the time per settled item so far times the items still to settle; the
     total grows when the runner learns of more tasks (the posters of a calendar).
     """
 
     WIDTH = 20
+    CLEAR = "\x1b[K"  # erase to the end of the line (written by us, never from a message)
 
-    def __init__(self, *, verbose: bool, secrets: list[str]) -> None:
+    def __init__(self, *, verbose: bool, secrets: list[str], stream: TextIO | None = None) -> None:
         self.verbose = verbose
         self.secrets = secrets
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.settled: set[str] = set()
         self.started = time.monotonic()
+        self.drawn = False  # a redrawn line is on the terminal, not yet ended
 
     def __call__(self, event: TaskEvent) -> None:
         if event.state not in {"done", "cached", "failed", "skipped"}:
@@ -68,9 +77,35 @@ class Progress:
         self.settled.add(event.task_id)
         mark = {"done": "✓", "cached": "↺", "failed": "✗", "skipped": "–"}[event.state]
         detail = f"：{event.message}" if event.message else ""
-        say(f"  {self.bar(event.planned)} {mark} {event.task_id}{detail}")
-        for note in error_notes(event.error, verbose=self.verbose, secrets=self.secrets):
-            say(f"      {note}")
+        bar = self.bar(event.planned)
+        notes = error_notes(event.error, verbose=self.verbose, secrets=self.secrets)
+        if not self.tty:
+            self._line(f"  {bar} {mark} {event.task_id}{detail}")
+            for note in notes:
+                self._line(f"      {note}")
+            return
+        if event.state in {"failed", "skipped"} or notes:
+            self._end()
+            self._line(f"  {mark} {event.task_id}{detail}")
+            for note in notes:
+                self._line(f"      {note}")
+        self.stream.write(f"\r  {for_terminal(f'{bar} {mark} {event.task_id}')}{self.CLEAR}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the redrawn line (call once the week is written)."""
+        self._end()
+
+    def _end(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.drawn = False
+
+    def _line(self, text: str) -> None:
+        self.stream.write(for_terminal(text) + "\n")
+        self.stream.flush()
 
     def bar(self, planned: int) -> str:
         done = len(self.settled)
@@ -117,13 +152,17 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine(settings, engine=settings.cc_engine, seed=settings.cc_seed)
     cache = None if args.no_cache else DiskCache(settings.cc_data_dir / "cache")
     say(f"正在生成「{canvas.name}」（引擎：{engine.name}）…")
-    package = generate_week(
-        canvas,
-        engine,
-        cache=cache,
-        concurrency=settings.cc_max_concurrency,
-        on_event=Progress(verbose=args.verbose, secrets=[settings.api_key]),
-    )
+    progress = Progress(verbose=args.verbose, secrets=[settings.api_key])
+    try:
+        package = generate_week(
+            canvas,
+            engine,
+            cache=cache,
+            concurrency=settings.cc_max_concurrency,
+            on_event=progress,
+        )
+    finally:
+        progress.close()
     failed = len(package.failures)
     if next(package.items(), None) is None:
         _report_failures(package.failures)
