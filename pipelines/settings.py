@@ -1,8 +1,9 @@
 """Typed settings from environment variables, then `.streamlit/secrets.toml`, then defaults.
 
 Read settings through here, never through `st.secrets` (it raises when no secrets file exists).
-`CC_PROVIDER` picks a preset (base URL, JSON mode, output cap) for a known OpenAI-compatible
-provider; explicit `OPENAI_BASE_URL` / `CC_JSON_MODE` / `CC_MAX_OUTPUT_TOKENS` win over the preset.
+`CC_PROVIDER` picks a preset (base URL, JSON mode, output cap, rate limits) for a known
+OpenAI-compatible provider; explicit `OPENAI_BASE_URL` / `CC_JSON_MODE` / `CC_MAX_OUTPUT_TOKENS` /
+`CC_RATE_LIMIT_RPM` / `CC_RATE_LIMIT_TPM` win over the preset.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from pipelines.errors import ConfigError
 
@@ -33,6 +34,10 @@ class Provider:
     json_mode: JsonMode
     max_output_tokens: int
     needs_key: bool = True
+    # Requests / tokens a minute for one key: a conservative entry-tier start, not the account's
+    # own figure (providers raise them by tier); None = the provider sets no fixed limit.
+    rpm: int | None = None
+    tpm: int | None = None
 
 
 # Without a preset or CC_MAX_OUTPUT_TOKENS: the low end of what hosted and local servers allow.
@@ -44,16 +49,23 @@ DEFAULT_OUTPUT_CAP = 4096
 # Output caps: DeepSeek's chat model writes at most 8K (4K when max_tokens is not sent);
 # qwen-plus 8K; gpt-4o-mini 16K; Moonshot's 8K-context model leaves about 4K for the answer;
 # local servers are bounded by the context they were started with (Ollama's default is small).
+# Rate presets: OpenAI's first paid tier for gpt-4o-mini (500 RPM, 200K TPM); DeepSeek throttles
+# dynamically instead of fixing a per-key limit; DashScope and Moonshot publish per-tier limits,
+# the presets take a low tier's. Set CC_RATE_LIMIT_RPM / CC_RATE_LIMIT_TPM to your account's.
 PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("OpenAI", None, "schema", 16384),
+    "openai": Provider("OpenAI", None, "schema", 16384, rpm=500, tpm=200_000),
     "deepseek": Provider("DeepSeek", "https://api.deepseek.com", "object", 8192),
     "qwen": Provider(
         "通义千问（DashScope 兼容模式）",
         "https://dashscope.aliyuncs.com/compatible-mode/v1",
         "object",
         8192,
+        rpm=600,
+        tpm=1_000_000,
     ),
-    "moonshot": Provider("Moonshot（Kimi）", "https://api.moonshot.cn/v1", "object", 4096),
+    "moonshot": Provider(
+        "Moonshot（Kimi）", "https://api.moonshot.cn/v1", "object", 4096, rpm=200, tpm=128_000
+    ),
     "ollama": Provider(
         "Ollama（本机）", "http://localhost:11434/v1", "schema", 2048, needs_key=False
     ),
@@ -77,8 +89,29 @@ class Settings(BaseModel):
     cc_max_output_tokens: int | None = Field(
         None, ge=256, le=65536, description="the provider's output cap; default: the preset's"
     )
-    cc_rpm: int | None = Field(None, ge=1, description="requests per minute per key, this process")
-    cc_tpm: int | None = Field(None, ge=1000, description="tokens per minute per key, this process")
+    cc_rate_limit_rpm: int | None = Field(
+        None, ge=1, description="requests per window per key; default: the preset's"
+    )
+    cc_rate_limit_tpm: int | None = Field(
+        None, ge=1000, description="estimated tokens per window per key; default: the preset's"
+    )
+    cc_rate_limit_window: float = Field(
+        60.0, gt=0, le=3600, description="the rate limits' window in seconds (a minute)"
+    )
+    # Older names of the two limits (issue 14); CC_RATE_LIMIT_* win. After validation these hold
+    # the limits in force, which the engine reads.
+    cc_rpm: int | None = Field(None, ge=1, description="= CC_RATE_LIMIT_RPM")
+    cc_tpm: int | None = Field(None, ge=1000, description="= CC_RATE_LIMIT_TPM")
+    cc_broker_url: str | None = Field(
+        None, description="Redis URL of the batch queue and the shared rate limit"
+    )
+    cc_queue_heartbeat: float = Field(
+        10.0, ge=1, le=600, description="seconds without a heartbeat before a worker is dead"
+    )
+    cc_job_time_limit: float = Field(
+        900.0, ge=5, le=86400, description="seconds one canvas may take on a worker"
+    )
+    cc_job_retries: int = Field(5, ge=0, le=50, description="queue retries of transient faults")
     cc_max_retries: int = Field(2, ge=0, le=10, description="transport retries, done by the SDK")
     cc_max_concurrency: int = Field(8, ge=1, le=64)
     cc_temperature: float = Field(0.7, ge=0, le=2)
@@ -99,6 +132,27 @@ class Settings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"未知的时区「{value}」，例如 Asia/Shanghai") from None
         return value
+
+    @field_validator("cc_broker_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                f"「{value}」不是 Redis 地址：应以 redis:// 开头，如 redis://127.0.0.1:6379/0"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _limits_in_force(self) -> Settings:
+        """cc_rpm / cc_tpm become the limits in force: explicit, else the old name, else the
+        provider preset's."""
+        preset = self.provider
+        self.cc_rpm = self.cc_rate_limit_rpm or self.cc_rpm or (preset.rpm if preset else None)
+        self.cc_tpm = self.cc_rate_limit_tpm or self.cc_tpm or (preset.tpm if preset else None)
+        return self
 
     @field_validator("cc_provider")
     @classmethod

@@ -17,7 +17,7 @@ from pipelines.textsafe import for_terminal
 
 COMMANDS = [
     "week", "schema", "batch", "campaigns", "export", "users", "doctor", "check", "poster",
-    "migrate", "backup", "restore",
+    "migrate", "backup", "restore", "worker",
 ]  # fmt: skip
 
 

@@ -165,6 +165,48 @@ drafts = Table(
 )
 
 
+# The batch queue (v5): one row per canvas hash, claimed by one worker at a time under a lease
+# the worker renews while it runs; `payload` is the job as it was enqueued (retry needs no files).
+batch_jobs = Table(
+    "batch_jobs",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("batch_id", String(16), nullable=False, index=True),
+    Column("source", String(300), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("brand", String(100), nullable=False),
+    Column("state", String(10), nullable=False),  # queued | running | done | failed
+    Column("attempts", Integer, nullable=False),
+    Column("worker", String(100)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("campaign_id", String(16)),
+    Column("error", Text),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# Bytes by their SHA-256 (v5): product images and logos that travel with a queued canvas.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Model answers by the SHA-256 of their cache key (v5): shared by every worker of the database.
+answers = Table(
+    "answers",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _v1(conn: Connection) -> None:
     tables = [meta, campaigns, canvas_versions, packages, items, item_versions, comments, audit_log]
     metadata.create_all(conn, tables=tables)
@@ -206,6 +248,11 @@ def _v4(conn: Connection) -> None:
     drafts.create(conn)
 
 
+def _v5(conn: Connection) -> None:
+    """The batch queue's jobs, the images that travel with them, the shared answer cache."""
+    metadata.create_all(conn, tables=[batch_jobs, blobs, answers])
+
+
 def _add_columns(conn: Connection, table: Table, *names: str) -> None:
     # The Table objects above describe the latest schema, so _v1's create_all may have made these.
     present = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -217,7 +264,7 @@ def _add_columns(conn: Connection, table: Table, *names: str) -> None:
 
 
 # Numbered, append-only. A new column or table is a new function here, never an edit above.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -116,7 +116,15 @@ def translate(exc: openai.OpenAIError, settings: Settings) -> ProviderError:
         message = f"模型服务出错（{exc.status_code}），{retried}：请稍后再试"
     else:
         message = f"调用模型失败：{type(exc).__name__}"
-    return ProviderError(message, note=_note(exc, settings))
+    error = ProviderError(message, note=_note(exc, settings))
+    # For a queue that retries the whole canvas later: worth retrying, and when (Retry-After).
+    status = getattr(exc, "status_code", None)
+    error.transient = isinstance(
+        exc, openai.RateLimitError | openai.APITimeoutError | openai.APIConnectionError
+    ) or (isinstance(status, int) and status >= 500)
+    response = getattr(exc, "response", None)
+    error.retry_after = retry_after(response.headers) if response is not None else None
+    return error
 
 
 def _retries(exc: openai.OpenAIError, settings: Settings) -> str:

@@ -1,9 +1,15 @@
 """Limits on the engine seam: requests and tokens per minute per provider key, calls at once.
 
 The buckets are shared by every engine of this process that talks to the same endpoint with the
-same key (a batch of canvases, the app's sessions); sharing them across processes belongs to the
-work queue. A request takes one request token and its estimated tokens (prompt + max_tokens)
-before it is sent; when the answer says what it really used, the difference is given back.
+same key (a batch of canvases, the app's sessions). A request takes one request token and its
+estimated tokens (prompt + max_tokens) before it is sent; when the answer says what it really
+used, the difference is given back.
+
+Across processes and machines (the queue's workers) the same two buckets live in Redis:
+`share_limits(url)` makes `rate_limit` hand out `SharedRateLimit`s, whose buckets are one Lua
+script each (GCRA on Redis's own clock, so every machine counts against one timeline). They
+burst a sixtieth of the window (a second's worth of a per-minute limit), not a whole window:
+providers enforce per-minute limits over shorter periods.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -62,8 +69,8 @@ class TokenBucket:
 class RateLimit:
     """The request and token buckets of one provider key (either may be absent)."""
 
-    requests: TokenBucket | None
-    tokens: TokenBucket | None
+    requests: TokenBucket | SharedBucket | None
+    tokens: TokenBucket | SharedBucket | None
 
     async def acquire(self, tokens: int) -> None:
         wait = 0.0
@@ -84,20 +91,83 @@ class RateLimit:
             self.tokens.take(used - reserved)
 
 
+# Take `amount` units (negative: give back) from the bucket at KEYS[1]; returns the seconds to
+# wait before using them. The key holds the "theoretical arrival time" (ms, Redis's clock): the
+# moment the bucket would be full again. ARGV: amount, ms per unit, burst in ms.
+_GCRA = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local amount = tonumber(ARGV[1])
+tat = tat + amount * tonumber(ARGV[2])
+if tat < now then tat = now end
+local burst = tonumber(ARGV[3])
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now + burst) + 1000)
+local wait = tat - now - burst
+if amount <= 0 or wait < 0 then wait = 0 end
+return string.format('%.3f', wait / 1000)
+"""
+
+
+class SharedBucket:
+    """`rate` units per `window` seconds in Redis, shared by every process that names `key`;
+    the same `take` / `give_back` as `TokenBucket`."""
+
+    def __init__(self, client: Any, key: str, rate: float, window: float) -> None:
+        self.key = key
+        self.rate = rate
+        self.per_unit_ms = window * 1000 / rate
+        burst_units = max(1.0, rate / 60)
+        self.burst_ms = burst_units * self.per_unit_ms
+        self._script = client.register_script(_GCRA)
+
+    def take(self, amount: float) -> float:
+        amount = min(amount, self.rate)
+        return float(self._script(keys=[self.key], args=[amount, self.per_unit_ms, self.burst_ms]))
+
+    def give_back(self, amount: float) -> None:
+        self._script(keys=[self.key], args=[-amount, self.per_unit_ms, self.burst_ms])
+
+
 _LIMITS: dict[tuple[str, str, int | None, int | None], RateLimit] = {}
 _LIMITS_LOCK = threading.Lock()
+_SHARED: dict[str, Any] = {}  # "client", "window": set by share_limits
+
+
+def share_limits(url: str | None, *, window: float = 60.0) -> None:
+    """From now on `rate_limit` keeps its buckets in the Redis at `url` (None: in-process)."""
+    with _LIMITS_LOCK:
+        _LIMITS.clear()
+        _SHARED.clear()
+        if url:
+            import redis
+
+            _SHARED["client"] = redis.Redis.from_url(url)
+            _SHARED["window"] = window
 
 
 def rate_limit(base_url: str, api_key: str, rpm: int | None, tpm: int | None) -> RateLimit:
-    """The process's buckets for this endpoint and key (the key only as a digest)."""
-    digest = hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    """The buckets for this endpoint and key (the key only as a digest): this process's, or
+    Redis's after `share_limits`."""
+    digest = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:16]
     key = (base_url, digest, rpm, tpm)
     with _LIMITS_LOCK:
         limit = _LIMITS.get(key)
         if limit is None:
-            limit = _LIMITS[key] = RateLimit(
-                TokenBucket(rpm) if rpm else None, TokenBucket(tpm) if tpm else None
-            )
+            client = _SHARED.get("client")
+            if client is None:
+                limit = RateLimit(
+                    TokenBucket(rpm) if rpm else None, TokenBucket(tpm) if tpm else None
+                )
+            else:
+                window = _SHARED["window"]
+                name = f"cc:rate:{digest}"
+                limit = RateLimit(
+                    SharedBucket(client, f"{name}:requests", rpm, window) if rpm else None,
+                    SharedBucket(client, f"{name}:tokens", tpm, window) if tpm else None,
+                )
+            _LIMITS[key] = limit
         return limit
 
 
