@@ -137,23 +137,26 @@ def seconds(tokens: int) -> float:
 def critical_path(calls: dict[str, list[int]], package: WeekPackage) -> float:
     """The longest chain of dependent calls, each taking first token + its tokens / rate.
 
-    A task's calls (its reasks; a live script's parts, which run side by side) add up along the
+    A task's calls (its reasks) add up; the parts of a task (a live script's frame and blocks, a
+    product's FABE card and channels) run side by side, so the longest part counts. Along the
     graph: FABE → post → poster copy; all FABE → live script, launch; the group kit alone.
     """
 
     def own(task_id: str) -> float:
         return sum(seconds(t) for t in calls.get(task_id, []))
 
-    fabe = {p.product_id: own(p.id) for p in package.selling_points}
+    def parts(task_id: str) -> float:
+        return max((own(t) for t in calls if t.startswith(f"{task_id}/")), default=own(task_id))
+
+    fabe = {p.product_id: parts(p.id) for p in package.selling_points}
     longest = max(fabe.values(), default=0.0)
     post_done = {}
     for post in package.calendar.posts if package.calendar else []:
         post_done[post.id] = fabe.get(post.product_id, 0.0) + own(post.id)
     chains = [own("group-kit"), longest + own("launch"), *post_done.values()]
     chains += [post_done[p.post_id] + own(p.id) for p in package.posters]
-    parts = [t for t in calls if t.startswith("livestream/")]
-    if parts:
-        chains.append(longest + max(own(t) for t in parts))
+    if any(t.startswith("livestream/") for t in calls):
+        chains.append(longest + parts("livestream"))
     return max(chains)
 
 

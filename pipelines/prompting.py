@@ -89,18 +89,6 @@ def task_facts(task: Task) -> dict[str, Any]:
     facts: dict[str, Any] = {"item_id": task.item_id}
     if task.kind is TaskKind.FABE and task.product is not None:
         facts |= {"product_id": task.product.id, "product": task.product.name}
-    elif task.kind is TaskKind.CALENDAR:
-        live = {"day": burst.livestream_day, "time": burst.livestream_time}
-        facts |= {
-            "days": [{"day": n, "date": d.isoformat()} for n, d in enumerate(canvas.days, 1)],
-            "channels": list(canvas.channels),
-            "flash_sale_times": burst.flash_sale_times,
-            "launch_day": burst.launch_day,
-            "warmup_days_before": canvas.warmup.days_before,
-            "warmup_methods": canvas.warmup.methods,
-            "livestream": live if burst.livestream_day else None,
-            "products": [{"id": p.id, "name": p.name} for p in canvas.products],
-        }
     elif task.kind is TaskKind.POST and task.brief is not None:
         facts |= task.brief.facts()
         if task.brief.product_id:

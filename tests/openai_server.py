@@ -335,6 +335,12 @@ def item_id_of(body: dict[str, Any]) -> str | None:
     return None
 
 
+def task_of(body: dict[str, Any]) -> str | None:
+    """The task a chat request belongs to: its item id without the part (`fabe-x/card` → `fabe-x`)."""
+    item_id = item_id_of(body)
+    return item_id.split("/", 1)[0] if item_id else None
+
+
 def answers_from(items: dict[str, str]) -> Responder:
     """Answer each task with the prepared JSON for its item id (e.g. another engine's output)."""
 
@@ -358,6 +364,25 @@ def package_answers(package: Any) -> dict[str, str]:
         answers["calendar"] = package.calendar.model_dump_json()
     if package.livestream is not None:
         answers |= live_parts(package.livestream, package.canvas)
+    for points in package.selling_points:
+        answers |= fabe_parts(points, package.canvas)
+    return answers
+
+
+def fabe_parts(points: Any, canvas: Any) -> dict[str, str]:
+    """`fabe-x/<part>` → the answer for each part of a product's selling points: the card, then
+    each channel's variants (the channel itself is the part's, so it is left out)."""
+    from pipelines.engines.llm.fabe import plan_parts
+
+    card, *channels = plan_parts(canvas)
+    answers = {f"{points.id}/{card.key}": points.model_dump_json(exclude={"variants"})}
+    for part in channels:
+        variants = [
+            v.model_dump(mode="json", exclude={"channel"})
+            for v in points.variants
+            if v.channel == part.channel
+        ]
+        answers[f"{points.id}/{part.key}"] = json.dumps({"variants": variants}, ensure_ascii=False)
     return answers
 
 

@@ -16,6 +16,7 @@ from openai_server import (
     answers_from,
     item_id_of,
     package_answers,
+    task_of,
     use_server,
 )
 
@@ -60,9 +61,9 @@ def always(reply: Reply):
 
 
 def all_but(answers: dict[str, str], task_id: str, reply: Reply):
-    """Good answers for every task except `task_id`, which gets `reply`."""
+    """Good answers for every task except `task_id` (all its parts), which gets `reply`."""
     good = answers_from(answers)
-    return lambda body: reply if item_id_of(body) == task_id else good(body)
+    return lambda body: reply if task_of(body) == task_id else good(body)
 
 
 def week(out: Path, *extra: str) -> int:

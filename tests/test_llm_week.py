@@ -10,11 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openai_server import Reply, ScriptedServer, answers_from, item_id_of, package_answers
+from openai_server import (
+    Reply,
+    ScriptedServer,
+    answers_from,
+    item_id_of,
+    package_answers,
+    task_of,
+)
 from week_factory import with_live
 
 from pipelines.canvas import Canvas, load_canvas
 from pipelines.engines.llm import LLMEngine
+from pipelines.engines.llm.fabe import plan_parts
 from pipelines.engines.llm.livestream import plan_blocks
 from pipelines.engines.template import TemplateEngine
 from pipelines.settings import load_settings
@@ -66,9 +74,12 @@ def test_a_whole_week_makes_exactly_one_call_per_planned_item(week_canvas, answe
     posts = {post.id for post in package.calendar.posts}
     live_parts = {f"livestream/{b.key}" for b in plan_blocks(week_canvas)} | {"livestream/frame"}
     tasks = {"group-kit", "launch", *posts}
-    tasks |= {f"fabe-{p.id}" for p in week_canvas.products}
+    fabe_parts = {
+        f"fabe-{p.id}/{part.key}" for p in week_canvas.products for part in plan_parts(week_canvas)
+    }
     tasks |= {f"poster-{post.id}" for post in package.calendar.posts if post.needs_poster}
-    assert set(calls) == tasks | live_parts  # the calendar itself is assembled, not asked for
+    assert set(calls) == tasks | live_parts | fabe_parts  # the calendar is assembled, not asked
+    tasks |= {f"fabe-{p.id}" for p in week_canvas.products}
     assert package.usage.calls == len(server.requests)
     assert package.usage.prompt_tokens > 0 and package.usage.completion_tokens > 0
     assert set(package.task_usage) == tasks | {"livestream"}  # usage is recorded per task too
@@ -89,20 +100,21 @@ def test_the_week_follows_the_shared_planner_exactly(week_canvas, answers):
 
 
 def test_every_post_waits_only_for_its_own_products_selling_points(week_canvas, answers):
+    stall = 6.0  # long enough for the other products' posts to start on a busy machine
     slow, other = week_canvas.products[0].id, week_canvas.products[1].id
     good = answers_from(answers)
 
     def respond(body: dict[str, Any]) -> Reply:
         reply = good(body)
-        if item_id_of(body) == f"fabe-{slow}":
-            reply.stall = 3.0
+        if task_of(body) == f"fabe-{slow}":  # every part of its selling points
+            reply.stall = stall
         return reply
 
     with ScriptedServer(respond) as server:
         package = build(week_canvas, engine_for(server))
 
     arrived = {item_id_of(r.body): r.at for r in server.requests}
-    slow_done = arrived[f"fabe-{slow}"] + 3.0
+    slow_done = max(arrived[f"fabe-{slow}/{part.key}"] for part in plan_parts(week_canvas)) + stall
     posts = package.calendar.posts
     assert all(arrived[p.id] < slow_done for p in posts if p.product_id in (None, other))
     assert all(arrived[p.id] >= slow_done for p in posts if p.product_id == slow)
@@ -164,7 +176,7 @@ def test_a_failed_selling_point_skips_only_what_depends_on_it(week_canvas, answe
     good = answers_from(answers)
 
     def respond(body: dict[str, Any]) -> Reply:
-        if item_id_of(body) == f"fabe-{product.id}":
+        if item_id_of(body) == f"fabe-{product.id}/card":
             return Reply.fault(400, "bad request")
         return good(body)
 
@@ -176,7 +188,7 @@ def test_a_failed_selling_point_skips_only_what_depends_on_it(week_canvas, answe
     assert failed["calendar"] is True and failed["livestream"] is True
     assert package.group_kit is not None
     assert len(package.selling_points) == len(week_canvas.products) - 1
-    assert requested(server)[f"fabe-{product.id}"] == 1  # a 400 is never retried
+    assert requested(server)[f"fabe-{product.id}/card"] == 1  # a 400 is never retried
 
 
 def test_regenerating_one_item_makes_exactly_one_call(week_canvas, answers):

@@ -8,7 +8,7 @@ import pytest
 from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
-from pipelines.canvas import Canvas, Scene
+from pipelines.canvas import Canvas
 from pipelines.content import Post
 from pipelines.engines.base import Task, TaskKind
 from pipelines.engines.llm.answers import schema_for_prompt
@@ -39,7 +39,6 @@ def task_of(kind: TaskKind, canvas: Canvas) -> Task:
     product = canvas.products[0]
     return {
         TaskKind.FABE: Task(kind, f"fabe-{product.id}", canvas, product=product),
-        TaskKind.CALENDAR: Task(kind, "calendar", canvas),
         TaskKind.POSTER_COPY: Task(kind, "poster-post-d1-01", canvas, post=a_post(canvas)),
         TaskKind.LIVESTREAM: Task(kind, "livestream", canvas),
         TaskKind.GROUP_KIT: Task(kind, "group-kit", canvas),
@@ -55,7 +54,8 @@ def messages(kind: TaskKind, canvas: Canvas, mode: str = "object") -> tuple[str,
     return system["content"], user["content"]
 
 
-@pytest.mark.parametrize("kind", list(TaskKind))
+# The calendar has no prompt: the shared planner places the posts, and each post is asked alone.
+@pytest.mark.parametrize("kind", [k for k in TaskKind if k is not TaskKind.CALENDAR])
 @pytest.mark.parametrize("mode", ["schema", "object"])
 def test_every_task_kind_renders_with_its_id_the_canvas_block_and_the_word_json(canvas, kind, mode):
     system, user = messages(kind, canvas, mode)
@@ -115,32 +115,6 @@ def test_the_livestream_prompt_carries_acts_steps_and_contingencies(canvas):
     assert all(c.situation in user for c in guide.contingencies)
 
 
-def test_the_calendar_prompt_lists_the_weeks_dates_and_only_the_canvas_channels(canvas):
-    _, user = messages(TaskKind.CALENDAR, canvas)
-    assert all(day.isoformat() in user for day in canvas.days)
-    assert "小红书笔记（小红书" not in user  # the example canvas has no 小红书 channel
-    assert "朋友圈人设（朋友圈" in user
-
-
-@pytest.mark.parametrize(
-    ("scenes", "mall_types_shown"), [(["社区团购群"], False), (["商场社群"], True)]
-)
-def test_mall_only_activity_types_appear_only_for_mall_groups(canvas, scenes, mall_types_shown):
-    _, user = messages(
-        TaskKind.CALENDAR, canvas.model_copy(update={"scenes": [Scene(s) for s in scenes]})
-    )
-    assert ("- 清仓折扣：" in user) is mall_types_shown
-
-
-@pytest.mark.parametrize(("livestream_day", "shown"), [(None, False), (5, True)])
-def test_livestream_slots_appear_only_when_the_canvas_has_a_livestream(
-    canvas, livestream_day, shown
-):
-    burst = canvas.burst.model_copy(update={"livestream_day": livestream_day})
-    _, user = messages(TaskKind.CALENDAR, canvas.model_copy(update={"burst": burst}))
-    assert ("直播预告（" in user) is shown
-
-
 def test_the_poster_prompt_gives_the_canvas_prices_for_the_price_block(canvas):
     _, user = messages(TaskKind.POSTER_COPY, canvas)
     product = canvas.products[0]
@@ -160,3 +134,20 @@ def test_the_system_prompt_carries_every_compliance_category_from_the_lexicon(ca
     system, _ = messages(TaskKind.GROUP_KIT, canvas)
     categories = {r.category for r in load_lexicon().rules if r.kind in ("error", "warning")}
     assert categories and all(f"- {category}" in system for category in categories)
+
+
+def test_each_part_of_the_selling_points_asks_only_for_its_own_fields(canvas):
+    from pipelines.engines.llm.fabe import plan_parts
+
+    task = task_of(TaskKind.FABE, canvas)
+    card, *channels = plan_parts(canvas)
+    ask = {}
+    for part in (card, *channels):
+        _, user = task_messages(task, json_mode="object", schema="{}", part=part)
+        ask[part.key] = user["content"]
+    assert "- fabe：" in ask["card"] and "- variants：" not in ask["card"]
+    for part in channels:
+        words = ask[part.key]
+        assert "- fabe：" not in words and "- variants：" in words
+        assert f"写 {part.channel.value} 渠道的卖点文案" in words
+        assert all(name in words for name in part.personas)

@@ -19,6 +19,7 @@ from pipelines.content.base import (
 from pipelines.content.items import (
     ChannelVariant,
     Fabe,
+    FabeCard,
     Goal,
     Post,
     PosterCopy,
@@ -55,7 +56,7 @@ from pipelines.content.scripts import (
 
 __all__ = [
     "ACT_ORDER", "KINDS", "LAUNCH_ORDER", "REVIEWED", "Act", "ActName", "Block", "ChannelVariant",
-    "Contingency", "Fabe", "Finding", "Goal", "GroupKit", "Item", "KeywordReply", "Kind",
+    "Contingency", "Fabe", "FabeCard", "Finding", "Goal", "GroupKit", "Item", "KeywordReply", "Kind",
     "LaunchMessage", "LaunchSequence", "LaunchStep", "LivestreamScript", "Post", "PosterCopy",
     "PosterKind", "PriceBlock", "PrivateScript", "ProductSegment", "ScriptLine", "SellingPoints",
     "Severity", "Speaker", "TaskFailure", "TaskKind", "Usage", "WeekCalendar", "WeekPackage",

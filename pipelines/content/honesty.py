@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from pipelines.canvas import Canvas
 from pipelines.content.base import iter_texts
-from pipelines.content.items import Post, SellingPoints, WeekCalendar
+from pipelines.content.items import FabeCard, Post, WeekCalendar
 from pipelines.knowledge import group_rule_words
 from pipelines.playbook import load_playbook
 from pipelines.playbook.models import Mechanic
@@ -92,13 +92,13 @@ class Honesty:
                     for word in self.rule_breaking
                     if word in value
                 ]
-        if isinstance(output, SellingPoints):
+        if isinstance(output, FabeCard):
             lines += self._evidence(output)
         if isinstance(output, WeekCalendar):
             lines += date_problems(output.posts, self.canvas)
         return lines
 
-    def _evidence(self, points: SellingPoints) -> list[str]:
+    def _evidence(self, points: FabeCard) -> list[str]:
         try:
             given = self.canvas.product(points.product_id).evidence
         except KeyError:

@@ -43,14 +43,13 @@ class ChannelVariant(_Model):
     body: text(400) = Field(description="该渠道、该人群的完整文案")
 
 
-class SellingPoints(Item):
-    """FABE selling points of one product, a scene line, and per-channel variants."""
+class FabeCard(Item):
+    """The FABE card of one product: its selling points and a scene line, without the variants."""
 
     product_id: str
     product: text(30)
     fabe: list[Fabe] = Field(min_length=1, max_length=4)
     scene_line: text(200) = Field(description="场景还原：从人群在场景里的痛点说起")
-    variants: list[ChannelVariant] = Field(min_length=1, max_length=12)
     operator_notes: list[text(160)] = Field(
         default_factory=list,
         max_length=4,
@@ -58,14 +57,20 @@ class SellingPoints(Item):
     )
 
     @model_validator(mode="after")
-    def _evidence_from_canvas(self, info: ValidationInfo) -> SellingPoints:
+    def _evidence_from_canvas(self, info: ValidationInfo) -> FabeCard:
         canvas = _canvas(info)
         if canvas is not None:
             check_selling_points(self, canvas)
         return self
 
 
-def check_selling_points(points: SellingPoints, canvas: Canvas) -> None:
+class SellingPoints(FabeCard):
+    """FABE selling points of one product, a scene line, and per-channel variants."""
+
+    variants: list[ChannelVariant] = Field(min_length=1, max_length=12)
+
+
+def check_selling_points(points: FabeCard, canvas: Canvas) -> None:
     """Evidence quotes the canvas; a claim with figures the canvas does not back is invented."""
     try:
         product = canvas.product(points.product_id)

@@ -36,8 +36,9 @@ class Kind:
     many): None for the calendar, which is assembled from its posts and never reviewed itself.
     `answer_tokens` is the room for one model answer (sent as `max_tokens`, within the provider's
     cap): about twice the longest the template engine writes for it, never above ~1,500. None
-    where the answer comes in parts (the live script: frame, then one call per block) or is not
-    asked of the model at all (the calendar, planned by logic).
+    where the answer comes in parts (the live script: frame and blocks; selling points: card and
+    channels — engines/llm says their parts' room) or is not asked of the model at all (the
+    calendar, planned by logic).
     """
 
     kind: TaskKind
@@ -54,7 +55,7 @@ class Kind:
 KINDS: dict[TaskKind, Kind] = {
     k.kind: k
     for k in (
-        Kind(TaskKind.FABE, SellingPoints, "卖点", "selling_points", 1500),
+        Kind(TaskKind.FABE, SellingPoints, "卖点", "selling_points", None),
         Kind(TaskKind.CALENDAR, WeekCalendar, "一周日历", None, None),
         Kind(TaskKind.POST, Post, "帖子", "calendar.posts", 600),
         Kind(TaskKind.POSTER_COPY, PosterCopy, "海报文案", "posters", 400),

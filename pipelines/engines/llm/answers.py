@@ -97,11 +97,12 @@ def _strict(node: Any) -> None:
             _strict(value)
 
 
-def parse_answer(task: Task, raw: str | None) -> BaseModel:
-    """Turn the raw answer text into the task's validated item, or raise BadAnswer."""
+def parse_answer(task: Task, raw: str | None, model: type[BaseModel] | None = None) -> BaseModel:
+    """Turn the raw answer text into the task's validated item (or into `model`, the answer of
+    one part of the task), or raise BadAnswer."""
     data = read_json(raw)
     _fill_system_fields(task, data)
-    output = validate_answer(task.output_model, data, task)
+    output = validate_answer(model or task.output_model, data, task)
     if task.brief is not None:
         _reject(_moment_problems(output, task))
     return output

@@ -19,9 +19,9 @@ from pydantic import BaseModel
 
 from pipelines.canvas import Canvas
 from pipelines.compliance import scan_item
-from pipelines.content import KINDS
+from pipelines.content import KINDS, FabeCard
 from pipelines.engines.base import PostBrief, Result, Task, TaskKind
-from pipelines.engines.llm import livestream
+from pipelines.engines.llm import fabe, livestream
 from pipelines.engines.llm.answers import (
     answer_model,
     answer_schema,
@@ -86,7 +86,7 @@ class LLMEngine:
 
     async def generate(self, task: Task) -> Result:
         questions = self._questions(task)
-        if task.kind is not TaskKind.LIVESTREAM:
+        if len(questions) == 1:
             output, usage = await self._ask(questions[0])
             return Result(output=output, usage=usage)
         results = await asyncio.gather(
@@ -98,18 +98,26 @@ class LLMEngine:
         if failed is not None:
             failed.usage = usage  # every part's tokens count, the ones that succeeded too
             raise failed
-        frame, *blocks = (output for output, _ in results)
-        plan = livestream.plan_blocks(task.canvas)
+        outputs = [output for output, _ in results]
         try:
-            script = livestream.assemble(
-                task.canvas, task.item_id, frame, list(zip(plan, blocks, strict=True))
-            )
+            whole = self._assemble(task, outputs)
         except ValueError as exc:
-            error = EngineError(f"直播脚本拼合后未通过校验：{exc}")
+            error = EngineError(f"{KINDS[task.kind].label}拼合后未通过校验：{exc}")
             error.usage = usage
             raise error from None
-        script.findings = scan_item(script, task.canvas)
-        return Result(output=script, usage=usage)
+        whole.findings = scan_item(whole, task.canvas)  # the parts' findings, on the whole
+        return Result(output=whole, usage=usage)
+
+    @staticmethod
+    def _assemble(task: Task, outputs: list[BaseModel]) -> BaseModel:
+        """One item from the answers of its parts, in the order `_questions` asked them."""
+        canvas = task.canvas
+        first, *rest = outputs
+        if task.kind is TaskKind.FABE:
+            parts = fabe.plan_parts(canvas)[1:]
+            return fabe.assemble(canvas, first, list(zip(parts, rest, strict=True)))
+        plan = livestream.plan_blocks(canvas)
+        return livestream.assemble(canvas, task.item_id, first, list(zip(plan, rest, strict=True)))
 
     async def aclose(self) -> None:
         await self._clients.aclose()
@@ -161,6 +169,8 @@ class LLMEngine:
             raise EngineError("大模型引擎逐条写帖子：一周日历由任务图按计划组装，不整体生成")
         if task.kind is TaskKind.LIVESTREAM:
             questions = self._live_questions(task)
+        elif task.kind is TaskKind.FABE:
+            questions = self._fabe_questions(task)
         else:
             model = answer_model(task)
             questions = [
@@ -201,6 +211,23 @@ class LLMEngine:
             questions.append(
                 self._question(
                     task, name, words, LIVE_BLOCK_BUDGET, reader(words), review=False, part=block
+                )
+            )
+        return questions
+
+    def _fabe_questions(self, task: Task) -> list[Question]:
+        questions = []
+        for part in fabe.plan_parts(task.canvas):
+            card = part.channel is None
+            model = FabeCard if card else fabe.ChannelCopy
+            questions.append(
+                self._question(
+                    task,
+                    f"{task.item_id}/{part.key}",
+                    model,
+                    fabe.CARD_BUDGET if card else fabe.CHANNEL_BUDGET,
+                    lambda raw, model=model: parse_answer(task, raw, model),
+                    part=part,
                 )
             )
         return questions
