@@ -70,7 +70,8 @@ class Principle:
 
     It applies to a match of one of its categories when every window it names matches: `hit`
     the matched words, `before` the clause before them, `after` the clause after them, `phrase`
-    the matched words with the rest of their clause.
+    the matched words with the rest of their clause, `sentence` the sentence before them (commas
+    included: 「修饰腿型，瘦腿美腿」).
     """
 
     id: str
@@ -81,14 +82,16 @@ class Principle:
     before: re.Pattern[str] | None
     after: re.Pattern[str] | None
     phrase: re.Pattern[str] | None
+    sentence: re.Pattern[str] | None = None
 
-    def holds(self, category: str, hit: str, before: str, after: str) -> bool:
+    def holds(self, category: str, hit: str, before: str, after: str, sentence: str = "") -> bool:
         return (
             category in self.categories
             and (self.hit is None or self.hit.fullmatch(hit) is not None)
             and (self.before is None or self.before.search(before) is not None)
             and (self.after is None or self.after.match(after) is not None)
             and (self.phrase is None or self.phrase.match(hit + after) is not None)
+            and (self.sentence is None or self.sentence.search(sentence) is not None)
         )
 
 
@@ -185,7 +188,7 @@ class Lexicon:
                 categories=frozenset(raw["categories"]),
                 **{
                     window: _compile(self._expand(raw[window])) if window in raw else None
-                    for window in ("hit", "before", "after", "phrase")
+                    for window in ("hit", "before", "after", "phrase", "sentence")
                 },
             )
         except KeyError as exc:

@@ -175,8 +175,14 @@ class Scan(Generic[K]):
         stops = [i for c in _CLAUSE_END if (i := self.text.find(c, end)) >= 0]
         hit, before = self.text[start:end], self.text[begin:start]
         after = self.text[end : min(stops, default=len(self.text))]
+        opening = max(self.text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+        sentence = self.text[opening:start]
         return next(
-            (p for p in self.lexicon.principles if p.holds(rule.category, hit, before, after)),
+            (
+                p
+                for p in self.lexicon.principles
+                if p.holds(rule.category, hit, before, after, sentence)
+            ),
             None,
         )
 
