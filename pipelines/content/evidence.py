@@ -87,3 +87,30 @@ class CanvasEvidence:
     def says(self, words: str) -> bool:
         """The canvas says these (normalised) words itself."""
         return bool(words) and words in self.text
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[\s，。、；：,.;:！？!?（）()「」]", "", text)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def assign_evidence(features: list[str], evidence: list[str]) -> list[str]:
+    """The canvas evidence line for each feature ('' when none), so that a product with evidence
+    always shows it.
+
+    A line that shares words with a feature supports that feature (the best match wins). The
+    lines that support no feature in particular (a test report, a filing, a review page) are the
+    product's own proof: they go, in the canvas's order, to the features no line matched, each
+    line once. A line is never put beside a feature it matched against another one.
+    """
+    scores = [[len(_bigrams(line) & _bigrams(f)) for line in evidence] for f in features]
+    chosen = []
+    for row in scores:
+        best = max(range(len(evidence)), key=lambda i: row[i], default=None)
+        chosen.append(evidence[best] if best is not None and row[best] > 0 else "")
+    matched = {i for row in scores for i, score in enumerate(row) if score > 0}
+    general = [line for i, line in enumerate(evidence) if i not in matched]
+    for index, line in enumerate(chosen):
+        if not line and general:
+            chosen[index] = general.pop(0)
+    return chosen

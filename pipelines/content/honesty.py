@@ -16,12 +16,13 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel
 
-from pipelines.canvas import Canvas
+from pipelines.canvas import Canvas, Product
 from pipelines.content.base import iter_texts
 from pipelines.content.items import FabeCard, Post, WeekCalendar
+from pipelines.content.scripts import LivestreamScript
 from pipelines.knowledge import group_rule_words
 from pipelines.playbook import load_playbook
-from pipelines.playbook.models import Mechanic
+from pipelines.playbook.models import Form, Mechanic
 
 # Labels and enums are the plan's words, not claims made to customers.
 _NOT_COPY = (
@@ -54,6 +55,30 @@ def backed_mechanics(canvas: Canvas, mechanics: Iterable[Mechanic] | None = None
     }
 
 
+def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def product_text(product: Product) -> str:
+    """What a product's own fields say it is (name, category, specs, features, benefits)."""
+    return " ".join([product.name, product.category, product.specs, *product.features,
+                     *product.benefits])  # fmt: skip
+
+
+def product_forms(product: Product, forms: Iterable[Form] | None = None) -> set[str]:
+    """The forms (罐装, 按压泵, 滴管…) the product's own fields signal."""
+    forms = load_playbook().honesty.forms if forms is None else forms
+    text = product_text(product)
+    return {f.key for f in forms if any(word in text for word in f.signals)}
+
+
+def week_seasons(canvas: Canvas) -> set[str]:
+    """The seasons the canvas's seven days fall in."""
+    months = {day.month for day in canvas.days}
+    return {s.key for s in load_playbook().honesty.seasons if months & set(s.months)}
+
+
 class Honesty:
     """The honesty rules for one canvas, computed once and applied to many texts."""
 
@@ -64,11 +89,40 @@ class Honesty:
         self.rule_breaking = group_rule_words(canvas, guide.group_rules)
         backed = backed_mechanics(canvas, mechanics)
         self.banned = {w: m.key for m in mechanics if m.key not in backed for w in m.words}
-        self._pattern = (
-            re.compile("|".join(map(re.escape, sorted(self.banned, key=len, reverse=True))))
-            if self.banned
-            else None
-        )
+        self._pattern = _pattern(self.banned)
+        # Season words of the seasons this week is not in (the canvas's own words excepted).
+        own = canvas_words(canvas)
+        seasons = week_seasons(canvas)
+        self.off_season_words = {
+            w: s.key for s in guide.seasons if s.key not in seasons for w in s.words if w not in own
+        }
+        self._season = _pattern(self.off_season_words)
+        # What a line presumes of the product (a jar, a pump), and what each product is.
+        self._presumes = {w: f.key for f in guide.forms for w in f.presumes}
+        self._form_pattern = _pattern(self._presumes)
+        self.forms = {p.id or p.name: product_forms(p, guide.forms) for p in canvas.products}
+        self.canvas_forms = set().union(*self.forms.values())
+
+    def off_season(self, text: str) -> list[str]:
+        """Season words in `text` that do not fit the canvas's dates (夏天 in a December week)."""
+        return [] if self._season is None else self._season.findall(text)
+
+    def presumed(self, text: str) -> set[str]:
+        """The product forms `text` presumes (小勺挖取 → 罐装, 泵头 → 按压泵)."""
+        if self._form_pattern is None:
+            return set()
+        return {self._presumes[m] for m in self._form_pattern.findall(text)}
+
+    def fits(self, text: str, product: Product | None = None) -> bool:
+        """`text` presumes no form the product (or, without one, every product) lacks."""
+        presumed = self.presumed(text)
+        if not presumed:
+            return True
+        have = self.forms.get(product.id or product.name, set()) if product else self.canvas_forms
+        for other in self.canvas.products:  # a line naming a product may speak of its form
+            if other.name in text:
+                have = have | self.forms.get(other.id or other.name, set())
+        return presumed <= have
 
     def unbacked(self, text: str) -> list[tuple[str, str]]:
         """(word, mechanic) for each claim in `text` that the canvas does not back."""
@@ -92,10 +146,45 @@ class Honesty:
                     for word in self.rule_breaking
                     if word in value
                 ]
+            lines += [
+                f"{path}：「{word}」不合这一周的季节（画布日期），请删掉或换成合时令的说法"
+                for word in dict.fromkeys(self.off_season(value))
+            ]
         if isinstance(output, FabeCard):
             lines += self._evidence(output)
         if isinstance(output, WeekCalendar):
             lines += date_problems(output.posts, self.canvas)
+        lines += self._form_problems(output)
+        return lines
+
+    def _form_problems(self, output: BaseModel) -> list[str]:
+        """Care, usage and demo lines that presume a form the product does not have."""
+        by_id = {p.id: p for p in self.canvas.products}
+        parts: list[tuple[str, Product | None, BaseModel]] = []
+        if isinstance(output, WeekCalendar):
+            parts = [
+                (f"posts[{i}].", by_id.get(p.product_id), p) for i, p in enumerate(output.posts)
+            ]
+        elif isinstance(output, FabeCard):
+            parts = [("", by_id.get(output.product_id), output)]
+        elif isinstance(output, LivestreamScript):
+            parts = [
+                (f"segments[{i}].", by_id.get(s.product_id), s)
+                for i, s in enumerate(output.segments)
+            ]
+            parts += [(f"acts[{i}].", None, a) for i, a in enumerate(output.acts)]
+        else:
+            parts = [("", None, output)]
+        lines = []
+        for prefix, product, part in parts:
+            for path, value in iter_texts(part):
+                if path.rsplit(".", 1)[-1].split("[")[0] in _NOT_COPY or self.fits(value, product):
+                    continue
+                name = product.name if product else "这一周的商品"
+                forms = "、".join(sorted(self.presumed(value)))
+                lines.append(
+                    f"{prefix}{path}：说法预设了「{forms}」，但{name}的字段里没有写这种形态"
+                )
         return lines
 
     def _evidence(self, points: FabeCard) -> list[str]:

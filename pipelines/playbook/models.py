@@ -493,11 +493,30 @@ class GroupRule(_Section):
     )
 
 
+class Season(_Section):
+    """A season and the words that place a text in it (夏天、闷热…): said only in its months."""
+
+    key: str
+    months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    words: list[str] = Field(min_length=1)
+
+
+class Form(_Section):
+    """A product form (罐装, 按压泵, 滴管…): a line that presumes it (小勺挖取, 泵头, 挤一点) is
+    said only of a product whose own fields (name, category, specs, features) signal it."""
+
+    key: str
+    signals: list[str] = Field(min_length=1, description="商品自己的字段里出现这些词，就是这种形态")
+    presumes: list[str] = Field(min_length=1, description="说法里出现这些词，就预设了这种形态")
+
+
 class HonestyGuide(_Section):
     """画布没给就不说：玩法、福利、稀缺、见证说法及支撑它们的画布选项。"""
 
     mechanics: list[Mechanic] = Field(min_length=1)
     group_rules: list[GroupRule] = Field(default_factory=list)
+    seasons: list[Season] = Field(default_factory=list)
+    forms: list[Form] = Field(default_factory=list)
 
 
 # --- trades/*.toml ---------------------------------------------------------------------------

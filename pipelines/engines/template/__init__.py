@@ -26,7 +26,7 @@ from pipelines.errors import EngineError
 from pipelines.playbook import load_playbook, playbook_digest
 
 # Bump when the composition changes, so cached answers of an older engine are not reused.
-VERSION = "template-3"
+VERSION = "template-4"
 _NOT_TEXT = {"id", "product_id", "post_id", "time", "date", "start_time", "step"}
 
 

@@ -35,6 +35,13 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 FALLBACK_PAIN = "挑东西费时间，又怕买错"
 _BREAKS = "，。；、！？,;!? "
 _IN_NUMBER = re.compile(r"[\d.][\d.]")  # a digit run continuing across the cut
+# Words an operator's notes use for a burst method besides the method's own name.
+_METHOD_WORDS = {
+    "优惠券": ("券",),
+    "满减": ("满",),
+    "套餐": ("套餐", "组合"),
+    "限时限量": ("限时", "限量", "限"),
+}
 
 
 def launch_time(canvas: Canvas) -> str:
@@ -187,8 +194,34 @@ class Facts:
         ]
         return "，".join(list(dict.fromkeys(clauses))[:4]) or self.service()
 
-    def price_line(self, product: Product) -> str:
+    def flash_only(self, product: Product) -> bool:
+        """The product's promo price is its flash-sale price: the canvas names it among the
+        flash-sale products, so the price holds at the sale's times, not all day."""
+        burst = self.canvas.burst
+        return (
+            "秒杀" in burst.methods
+            and product.promo_price is not None
+            and product.id in burst.flash_sale_products
+        )
+
+    def live_price_line(self, product: Product) -> str:
+        """The price said in the live: a flash-sale product's promo price only when its sale
+        runs during the live (at that time), else its regular price."""
+        if not self.flash_only(product):
+            return self.price_line(product)
+        in_live = self.flash_in_live()
+        if in_live:
+            promo = price_text(product.promo_price)
+            return f"原价{price_text(product.price)}，今晚{'、'.join(in_live)}秒杀价{promo}"
+        return f"到手价{price_text(product.price)}"
+
+    def price_line(self, product: Product, flash: bool = False) -> str:
+        """Original and promo price; for a flash-sale product outside its sale, the promo price
+        is named as the flash price at its times (a 5-yuan croissant is 5 yuan at 16:30 only)."""
         if product.promo_price is not None and product.promo_price < product.price:
+            if self.flash_only(product) and not flash:
+                times = "、".join(self.flash_times) or self.launch_time
+                return f"原价{price_text(product.price)}，{times}秒杀价{price_text(product.promo_price)}"
             return f"原价{price_text(product.price)}，活动价{price_text(product.promo_price)}"
         return f"到手价{price_text(product.price)}"
 
@@ -198,9 +231,26 @@ class Facts:
             return f"这次准备了{product.stock}份"
         return "数量以下单页为准"
 
+    def _price_short(self, product: Product) -> str:
+        """Name and price; a flash-sale product's promo price with its times."""
+        if self.flash_only(product):
+            times = "、".join(self.flash_times)
+            promo = price_text(product.promo_price)
+            return f"{product.name}{price_text(product.price)}（{times}秒杀价{promo}）"
+        return f"{product.name}{price_text(product.offer_price)}"
+
+    def live_price_summary(self) -> str:
+        """The products and their prices as said in the live (see `live_price_line`)."""
+        shown = self.canvas.products
+        parts = []
+        for p in shown[:4]:
+            line = self.live_price_line(p)
+            parts.append(self._price_short(p) if not self.flash_only(p) else f"{p.name}{line}")
+        return "、".join(parts) + ("等" if len(shown) > 4 else "")
+
     def price_summary(self, products: Sequence[Product] | None = None) -> str:
         shown = list(products if products is not None else self.canvas.products)
-        text = "、".join(f"{p.name}{price_text(p.offer_price)}" for p in shown[:4])
+        text = "、".join(self._price_short(p) for p in shown[:4])
         return text + ("等" if len(shown) > 4 else "")
 
     def stock_summary(self) -> str:
@@ -239,7 +289,38 @@ class Facts:
             return f"每天一场（{times}轮流）"
         return f"每天{times}"
 
-    def burst_lines(self) -> list[str]:
+    def method_words(self, method: str) -> set[str]:
+        """The words that name a warm-up or burst method (订金 → 订金、定金、尾款)."""
+        words = {method, *_METHOD_WORDS.get(method, ())}
+        for mechanic in load_playbook().honesty.mechanics:
+            if mechanic.key == method or method in mechanic.backed_by:
+                words |= set(mechanic.words)
+        return words
+
+    def note_clauses(self, method: str, which: tuple[str, ...] = ("warmup", "burst")) -> list[str]:
+        """The clauses of the operator's notes (customer-facing part) that speak of `method`:
+        its own numbers (满199元可领30元优惠券, 付10元订金…)."""
+        words = self.method_words(method)
+        notes = "，".join(customer_notes(getattr(self.canvas, w).notes) for w in which)
+        clauses = [c.strip() for c in re.split(r"[，,；;。]", notes) if c.strip()]
+        return [c for c in clauses if any(w in c for w in words)]
+
+    def flash_in_live(self) -> list[str]:
+        """The flash-sale times that fall inside the live (on its day, between start and end)."""
+        burst = self.canvas.burst
+        if burst.livestream_day is None or "秒杀" not in burst.methods:
+            return []
+        days = burst.flash_sale_days
+        if days and burst.livestream_day not in days:
+            return []
+        start = burst.livestream_time
+        end = shift(start, burst.livestream_minutes)
+        return [t for t in self.flash_times if start <= t <= end]
+
+    def burst_lines(self, live: bool = False) -> list[str]:
+        """One line per burst method: the operator's own words for it when the notes have them
+        (with their numbers), else the playbook's neutral line. Said `live` (in the livestream),
+        a flash sale is named only when one runs during the live, at its times."""
         lines = load_playbook().phrases.burst_lines
         launch_date = self.day_date(self.canvas.burst.launch_day)
         values = {
@@ -248,7 +329,20 @@ class Facts:
             "flash_times": "、".join(self.flash_times) or self.launch_time,
             "flash_schedule": self.flash_schedule(),
         }
-        return [lines[m].format_map(values) for m in self.canvas.burst.methods]
+        out = []
+        for method in self.canvas.burst.methods:
+            own = self.note_clauses(method)
+            if live and method == "秒杀":
+                in_live = self.flash_in_live()
+                own = [c for c in own if any(t in c for t in in_live)]
+                if in_live and not own:
+                    own = [f"今晚{'、'.join(in_live)}有秒杀"]
+                if not in_live:
+                    continue
+            line = "，".join(own) if own else lines[method].format_map(values)
+            if line not in out:
+                out.append(line)
+        return out
 
     @functools.cached_property
     def _base(self) -> dict[str, str]:
@@ -332,38 +426,54 @@ class Writer:
         self.blocked = self.facts.blocked
         self.rewrites = self.facts.rewrites
 
-    def clean(self, options: Sequence[T]) -> list[T]:
-        """Options that claim nothing the canvas does not back and use none of its avoided words.
+    def clean(self, options: Sequence[T], product: Product | None = None) -> list[T]:
+        """Options that claim nothing the canvas does not back and use none of its avoided words;
+        with a `product`, also none that presumes a form it does not have (a jar, a pump).
 
         A phrase list may hold mechanic-specific wordings beside neutral ones: a canvas without
         that mechanic simply never draws them. With no option left, all are returned and the
         engine's honesty check names the gap in the data.
         """
-        ok = [o for o in options if self.allowed(str(o))]
+        ok = [o for o in options if self.allowed(str(o), product)]
         return ok or list(options)
 
-    def allowed(self, text: str) -> bool:
-        """`text` claims nothing unbacked and uses no avoided, foreign or rule-breaking word."""
-        return not self.honesty.unbacked(text) and (
-            self.blocked is None or not self.blocked.search(text)
+    def allowed(self, text: str, product: Product | None = None) -> bool:
+        """`text` claims nothing unbacked, uses no avoided, foreign or rule-breaking word, no
+        season word outside the week's dates, and presumes no form the product (or, without
+        one, every product of the canvas) lacks."""
+        honesty = self.honesty
+        return (
+            not honesty.unbacked(text)
+            and (self.blocked is None or not self.blocked.search(text))
+            and not honesty.off_season(text)
+            and honesty.fits(text, product)
         )
 
-    def pick(self, options: Sequence[T]) -> T:
-        return self.rng.choice(self.clean(options))
+    def pick(self, options: Sequence[T], product: Product | None = None) -> T:
+        return self.rng.choice(self.clean(options, product))
 
-    def rotate(self, options: Sequence[T], turn: int, salt: str) -> T:
+    def rotate(
+        self, options: Sequence[T], turn: int, salt: str, product: Product | None = None
+    ) -> T:
         """The `turn`-th option of a week-long shuffle of `options` (seeded by seed and salt):
         posts of one slot on different days never share a wording while the pool lasts, and
         each post still picks alone, so a rewrite stays local."""
-        pool = self.clean(options)
+        pool = self.clean(options, product)
         random.Random(f"{self.seed}:{salt}").shuffle(pool)
         return pool[turn % len(pool)]
 
-    def say_turn(self, options: Sequence[str], values: dict[str, str], turn: int, salt: str) -> str:
-        return self.fill(self.rotate(options, turn, salt), values)
+    def say_turn(
+        self,
+        options: Sequence[str],
+        values: dict[str, str],
+        turn: int,
+        salt: str,
+        product: Product | None = None,
+    ) -> str:
+        return self.fill(self.rotate(options, turn, salt, product), values)
 
-    def sample(self, options: Sequence[T], count: int) -> list[T]:
-        pool = self.clean(options)
+    def sample(self, options: Sequence[T], count: int, product: Product | None = None) -> list[T]:
+        pool = self.clean(options, product)
         return self.rng.sample(pool, min(count, len(pool)))
 
     def fill(self, template: str, values: dict[str, str]) -> str:

@@ -7,56 +7,104 @@ that supports the feature, or nothing (and a note to the operator says what to a
 
 from __future__ import annotations
 
-from pipelines.canvas import Channel, Product
+import re
+
+from pipelines.canvas import Channel, Persona, Product
 from pipelines.content import ChannelVariant, Fabe, SellingPoints
+from pipelines.content.evidence import assign_evidence
 from pipelines.engines.template.common import Writer, clip
 from pipelines.knowledge import (
     attributes_in,
-    evidence_for,
-    matching_pain,
     operator_benefit,
     persona_for_product,
 )
+from pipelines.playbook.models import Attribute
+
+_CLAUSE = re.compile(r"[，,；;]")
 
 
-def fabe_items(writer: Writer, product: Product) -> list[Fabe]:
-    """Up to four FABE chains, one per feature."""
+def split_feature(feature: str) -> tuple[str, str]:
+    """「滴管设计，用量好控制」→ (滴管设计, 用量好控制): what it is, and what the operator says it
+    does; a feature of one clause has no second part."""
+    parts = [p.strip() for p in _CLAUSE.split(feature, maxsplit=1)]
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return parts[0], parts[1]
+    return feature.strip(), ""
+
+
+def audience(writer: Writer, product: Product) -> Persona:
+    """The one persona a product's selling points speak to (by fit, else the first)."""
+    return persona_for_product(product, writer.canvas.personas, writer.facts.trade, 0)
+
+
+def _attribute(writer: Writer, feature: str) -> Attribute | None:
+    found = attributes_in(feature, writer.facts.trade)
+    return found[0] if found else None
+
+
+def benefit_for(
+    writer: Writer, product: Product, index: int, persona: Persona, neutral: bool = True
+) -> str:
+    """Feature `index`'s benefit told to `persona`: the operator's own, else the lexicon's gain
+    (tied to this persona's pain point when they share a tag, else to its own situation), else a
+    neutral line that asks the persona to weigh it against its own situation. A gain that names
+    a season the week is not in is not used. With `neutral` false, '' instead of that line."""
+    facts = writer.facts
+    feature = product.features[index % len(product.features)]
+    own = operator_benefit(product, index)
+    if own:
+        return clip(own, 160)
+    values = facts.product_vars(product, index) | {
+        "feature": clip(feature, 60),
+        "persona": persona.name,
+        "persona_scene": facts.persona_scene(persona),
+    }
+    attribute = _attribute(writer, feature)
+    gain = writer.fill(attribute.gain, values) if attribute is not None else ""
+    if gain and writer.allowed(attribute.gain):
+        pain = next((p for p in persona.pain_points if any(t in p for t in attribute.tags)), None)
+        if pain:
+            return clip(f"「{clip(pain, 40)}」的{persona.name}：{gain}", 160)
+        return clip(f"对{persona.name}来说，{gain}", 160)
+    if not neutral:  # nothing known: copy says nothing rather than filler
+        return ""
+    frames = writer.clean(writer.playbook.selling.benefits)
+    return clip(writer.fill(frames[index % len(frames)], values), 160)
+
+
+def fabe_items(writer: Writer, product: Product, persona: Persona | None = None) -> list[Fabe]:
+    """Up to four FABE chains, one per feature, their benefits told to one persona (the
+    product's audience unless given): a card never switches its reader between chains.
+
+    Advantage is what the attribute does (the lexicon), else what the operator wrote after the
+    feature (the feature then keeps its first clause), else a neutral frame: never the feature
+    said again."""
     facts, guide = writer.facts, writer.playbook.selling
-    personas = writer.canvas.personas
+    persona = persona or audience(writer, product)
     neutral_a = writer.sample(guide.advantages, len(guide.advantages))
-    neutral_b = writer.sample(guide.benefits, len(guide.benefits))
+    features = product.features[:4]
+    evidence = assign_evidence(features, product.evidence)
     items = []
-    for index, feature in enumerate(product.features[:4]):
-        found = attributes_in(feature, facts.trade)
-        attribute = found[0] if found else None
-        match = matching_pain(attribute, personas)
-        persona = (
-            match.persona if match else persona_for_product(product, personas, facts.trade, index)
-        )
+    for index, feature in enumerate(features):
+        attribute = _attribute(writer, feature)
+        head, rest = split_feature(feature)
         values = facts.product_vars(product, index) | {
-            "feature": clip(feature, 60),
+            "feature": clip(head, 60),
             "persona": persona.name,
             "persona_scene": facts.persona_scene(persona),
         }
-        if attribute is not None:
-            advantage = writer.fill(attribute.does, values)
+        if attribute is not None and writer.allowed(attribute.does):
+            shown, advantage = feature, writer.fill(attribute.does, values)
+        elif rest:
+            shown, advantage = head, rest
         else:
-            advantage = writer.fill(neutral_a[index % len(neutral_a)], values)
-        benefit = operator_benefit(product, index)
-        if not benefit and match is not None and attribute is not None:
-            benefit = (
-                f"「{clip(match.pain, 40)}」的{persona.name}：{writer.fill(attribute.gain, values)}"
-            )
-        elif not benefit and attribute is not None:
-            benefit = f"对{persona.name}来说，{writer.fill(attribute.gain, values)}"
-        elif not benefit:
-            benefit = writer.fill(neutral_b[index % len(neutral_b)], values)
+            shown, advantage = feature, writer.fill(neutral_a[index % len(neutral_a)], values)
         items.append(
             Fabe(
-                feature=clip(feature, 80),
+                feature=clip(shown, 80),
                 advantage=clip(advantage, 120),
-                benefit=clip(benefit, 160),
-                evidence=clip(evidence_for(feature, product), 160),
+                benefit=benefit_for(writer, product, index, persona),
+                evidence=clip(evidence[index], 160),
             )
         )
     return items
@@ -76,7 +124,10 @@ def operator_notes(product: Product, items: list[Fabe]) -> list[str]:
 
 def _variant_body(writer: Writer, channel: Channel, product: Product, chain: Fabe, values) -> str:
     facts, guide = writer.facts, writer.playbook.selling
-    body = writer.say(guide.channel_voices[channel], values)
+    voices = guide.channel_voices[channel]
+    if chain.benefit == "-":  # nothing known to tell this persona: a voice without a benefit
+        voices = [v for v in voices if "{benefit}" not in v] or voices
+    body = writer.say(voices, values)
     if chain.evidence:
         body += f"\n{chain.evidence}。"
     return facts.voice(clip(body, 380), len(product.name))
@@ -85,7 +136,7 @@ def _variant_body(writer: Writer, channel: Channel, product: Product, chain: Fab
 def selling_points(writer: Writer, product: Product, item_id: str) -> SellingPoints:
     facts, guide = writer.facts, writer.playbook.selling
     items = fabe_items(writer, product)
-    lead = writer.canvas.personas[0]
+    lead = audience(writer, product)  # the persona the card's benefits speak to
     scene_values = facts.product_vars(product) | {
         "persona": lead.name,
         "persona_scene": facts.persona_scene(lead),
@@ -97,7 +148,8 @@ def selling_points(writer: Writer, product: Product, item_id: str) -> SellingPoi
     for c_index, channel in enumerate(channels):
         for p_index, persona in enumerate(writer.canvas.personas[:per_channel]):
             index = (c_index + p_index) % len(items)
-            chain = items[index]
+            benefit = benefit_for(writer, product, index, persona, neutral=False)
+            chain = items[index].model_copy(update={"benefit": benefit or "-"})
             values = facts.product_vars(product, index) | {
                 "persona": persona.name,
                 "persona_scene": facts.persona_scene(persona),

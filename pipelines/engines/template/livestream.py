@@ -13,7 +13,7 @@ from pipelines.content import (
     SellingPoints,
 )
 from pipelines.engines.template.common import Writer, clip
-from pipelines.engines.template.fabe import fabe_items
+from pipelines.engines.template.fabe import benefit_for, fabe_items
 from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import BlockTemplate
 
@@ -59,7 +59,7 @@ def livestream_script(
     canvas, facts, guide = writer.canvas, writer.facts, writer.playbook.livestream
     products = canvas.products
     total = canvas.burst.livestream_minutes
-    base = facts.base() | {"service": facts.service()}
+    base = facts.base() | {"service": facts.service(), "price_summary": facts.live_price_summary()}
     lead = facts.persona_for(0)
     base |= {"persona": lead.name, "pain": writer.pick(facts.pains(lead))}
 
@@ -76,17 +76,18 @@ def livestream_script(
     per_product = share(climax, [1] * len(products), minimum=len(guide.segment_steps))
 
     # The segment opens with the canvas's own mechanic, never one it does not plan.
-    opening_move = "秒杀" if "秒杀" in canvas.burst.methods else "实物讲解"
+    opening_move = "秒杀" if facts.flash_in_live() else "实物讲解"
     segments, climax_blocks = [], []
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
-        persona = persona_for_product(product, canvas.personas, facts.trade, index)
+        persona = persona_for_product(product, canvas.personas, facts.trade, 0)
         chain = chains[0]
         trade = facts.trade or writer.playbook.phrases.generic
         values = (
             base
             | facts.product_vars(product, index)
             | {
+                "price_line": facts.live_price_line(product),
                 "persona": persona.name,
                 "persona_scene": facts.persona_scene(persona),
                 "pain": writer.pick(facts.pains(persona)),
@@ -95,8 +96,12 @@ def livestream_script(
                 "benefit": chain.benefit,
                 "evidence": chain.evidence,
                 "next_product": cross_sell(facts, product),
-                "usage": writer.fill(writer.pick(trade.usage), base | facts.product_vars(product)),
-                "care": writer.fill(writer.pick(trade.care), base | facts.product_vars(product)),
+                "usage": writer.fill(
+                    writer.pick(trade.usage, product), base | facts.product_vars(product)
+                ),
+                "care": writer.fill(
+                    writer.pick(trade.care, product), base | facts.product_vars(product)
+                ),
             }
         )
         step_minutes = share(per_product[index], [s.weight for s in guide.segment_steps])
@@ -114,7 +119,9 @@ def livestream_script(
                 Block(
                     title=clip(f"单品讲解：{product.name}", 28) + suffix,
                     minutes=m,
-                    on_screen=clip(f"{product.name}实物与价格卡：{facts.price_line(product)}", 80),
+                    on_screen=clip(
+                        f"{product.name}实物与价格卡：{facts.live_price_line(product)}", 80
+                    ),
                     interaction=opening_move if not part else "弹幕答疑",
                     lines=[*hook.lines, *close.lines] if not part else close.lines,
                 )
@@ -130,6 +137,12 @@ def livestream_script(
         for template, m in zip(act.blocks, block_minutes, strict=True):
             for part in _split(m):
                 blocks.append(_block(writer, template, part, base))
+        if act.name == "落幕" and blocks:
+            draw = draw_lines(writer)  # the canvas's draw, held before the thanks
+            if draw:
+                first = blocks[0]
+                update = {"lines": [*draw, *first.lines], "interaction": "抽奖"}
+                blocks[0] = first.model_copy(update=update)
         acts.append(Act(name=act.name, blocks=blocks))
     return LivestreamScript(
         id=item_id,
@@ -148,6 +161,31 @@ def livestream_script(
 # Spoken Chinese runs at roughly 200–250 characters a minute; with demos, pauses and the chat
 # taking their share, a step aims at this many (above the 60 floor: some steps run out of facts).
 CHARS_PER_MINUTE = 90
+
+
+def draw_lines(writer: Writer) -> list[ScriptLine]:
+    """The draw the canvas plans (订金抽奖 in the warm-up, 抽奖 in the burst), in its own words."""
+    facts, canvas, pick = writer.facts, writer.canvas, writer.pick
+    if "订金抽奖" not in canvas.warmup.methods and "抽奖" not in canvas.burst.methods:
+        return []
+    rules = "，".join(facts.note_clauses("抽奖")) or "规则按群公告"
+    host = pick(
+        [
+            f"现在是今晚的抽奖：{rules}。按预热时说好的规则当场公开抽，结果放在屏幕上。",
+            f"说好的抽奖现在开始：{rules}。我们当着大家的面抽，抽到的名字打在屏幕上。",
+            f"抽奖时间到了。规则再说一遍：{rules}。当场抽、当场公布。",
+        ]
+    )
+    control = pick(
+        [
+            "抽奖名单和结果截图会发到群里，大家可以核对。",
+            "抽中的朋友名字在屏幕上停留一会儿，结果截图随后发群里。",
+        ]
+    )
+    return [
+        ScriptLine(speaker="主播", words=clip(host, 600)),
+        ScriptLine(speaker="场控", words=control),
+    ]
 
 
 def cross_sell(facts, product) -> str:
@@ -181,6 +219,8 @@ def _spoken(
 
 
 _ORDER = ("先说", "再说", "还有", "另外", "接着说", "再补充")
+# Evidence that says it can be shown (报告可在直播间出示, 现场开盒演示) is shown in the demo.
+_SHOWN = ("直播间", "出示", "现场", "演示", "镜头")
 
 
 def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
@@ -214,17 +254,24 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 ),
             )
     elif key == "fabe":
-        for order, chain in zip(_ORDER, chains, strict=False):
+        persona = next(
+            (p for p in writer.canvas.personas if p.name == values["persona"]),
+            writer.canvas.personas[0],
+        )
+        for index, (order, chain) in enumerate(zip(_ORDER, chains, strict=False)):
+            # The benefit for the segment's persona; nothing known → no filler sentence.
+            benefit = benefit_for(writer, product, index, persona, neutral=False)
+            tail = f"{benefit}。" if benefit else ""
             if chain.advantage == chain.feature:  # nothing known beyond the feature: say it once
-                yield "主播", f"{order}{chain.feature}。{chain.benefit}。"
+                yield "主播", f"{order}{chain.feature}。{tail}"
                 continue
             yield (
                 "主播",
                 pick(
                     [
-                        f"{order}{chain.feature}：{chain.advantage}。{chain.benefit}。",
-                        f"{order}一条，{chain.feature}。换句话说，{chain.advantage}。{chain.benefit}。",
-                        f"{order}，{chain.feature}。{chain.advantage}，{chain.benefit}。",
+                        f"{order}{chain.feature}：{chain.advantage}。{tail}",
+                        f"{order}一条，{chain.feature}。换句话说，{chain.advantage}。{tail}",
+                        f"{order}，{chain.feature}。{chain.advantage}。{tail}",
                     ]
                 ),
             )
@@ -234,6 +281,18 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                     pick([f"这一点有依据：{chain.evidence}。", f"补充依据：{chain.evidence}。"]),
                 )
     elif key == "demo":
+        for line in product.evidence:  # proof the canvas says can be shown: show it here
+            if any(word in line for word in _SHOWN):
+                yield (
+                    "主播",
+                    pick(
+                        [
+                            f"说到依据：{line.rstrip('。')}，我现在把它拿到镜头前给大家看。",
+                            f"{line.rstrip('。')}——这一份我就放在桌上，镜头推近给大家看。",
+                            f"有朋友想看依据，{line.rstrip('。')}，我举到镜头前停一会儿。",
+                        ]
+                    ),
+                )
         frames = writer.sample(
             [
                 "镜头给到这里：{feature}，大家看清楚，有想细看的弹幕说。",
@@ -244,9 +303,12 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
         )  # one frame per feature in turn, so the demo does not repeat itself
         for index, chain in enumerate(chains):
             yield "主播", frames[index % len(frames)].replace("{feature}", chain.feature)
-        for template in writer.sample(voice.live_lines if voice else [], 99):
-            yield "主播", fill(template, values)
-        for line in writer.sample(trade.usage, 99):
+        for template in writer.sample(voice.live_lines if voice else [], 99, product):
+            if writer.allowed(template, product):  # never a line for another product's form
+                yield "主播", fill(template, values)
+        for line in writer.sample(trade.usage, 99, product):
+            if not writer.allowed(line, product):
+                continue
             yield (
                 "主播",
                 pick(
@@ -273,13 +335,20 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
             ),
         )
         first = product.id == writer.canvas.products[0].id  # the mechanics, said once a show
-        for line in facts.burst_lines() if first else []:
+        for line in facts.burst_lines(live=True) if first else []:
             yield "主播", pick([f"今晚的玩法：{line}。", f"玩法说清楚：{line}。"])
-        if first and values["burst_notes"]:
-            yield "副播", f"活动说明再念一遍：{values['burst_notes']}。"
     elif key == "close":
         specs = f"，选好规格（{values['specs']}）" if product.specs else ""
-        yield "主播", f"下单的步骤说一遍：点屏幕下方的购物车，找到{name}{specs}，付款就好。"
+        yield (
+            "主播",
+            pick(
+                [
+                    f"下单的步骤说一遍：点屏幕下方的购物车，找到{name}{specs}，付款就好。",
+                    f"不会拍的跟着我来：购物车点开，{name}在里面{specs}，确认好就付款。",
+                    f"怎么买：屏幕下方购物车，找{name}{specs}，提交付款。拿不准的先弹幕问。",
+                ]
+            ),
+        )
         yield (
             "主播",
             pick(
@@ -295,24 +364,43 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 [
                     "已经拍了的朋友在弹幕扣「已拍」，我们这边核对。",
                     "拍好的朋友弹幕说一声，后台一个个核对订单。",
+                    "付完款的扣个「好了」，订单有问题我这边马上看。",
+                    "下单遇到问题的直接弹幕说，我盯着后台。",
                 ]
             ),
         )
     elif key == "cross":
         partner = facts.canvas.product_named(values["next_product"])
         if partner is not None:
+            feature, price = partner.features[0], facts.live_price_line(partner)
             yield (
                 "主播",
-                (
-                    f"{values['next_product']}说一句：{partner.features[0]}，"
-                    f"{facts.price_line(partner)}。和{name}放在一起看，挑起来更省心。"
+                pick(
+                    [
+                        f"{values['next_product']}说一句：{feature}，{price}。和{name}放在一起看，挑起来更省心。",
+                        f"顺带提一下{values['next_product']}：{feature}，{price}。想和{name}一起买的，购物车里都有。",
+                        f"和{name}搭着看的是{values['next_product']}，{feature}，{price}。",
+                    ]
                 ),
             )
     elif key == "qa":
         answers = [f"规格是{values['specs']}", f"售后这块，{values['service']}"]
-        answers += [fill(c, values) for c in writer.sample(trade.care, 99)]
+        answers += [
+            fill(c, values)
+            for c in writer.sample(trade.care, 99, product)
+            if writer.allowed(c, product)
+        ]
         for answer in answers:
-            opener = pick(["弹幕有朋友问到，", "有人问，", "统一回答一下，"])
+            opener = pick(
+                [
+                    "弹幕有朋友问到，",
+                    "有人问，",
+                    "统一回答一下，",
+                    "刚才弹幕里问的，",
+                    "再答一个：",
+                    "",
+                ]
+            )
             yield "副播", f"{opener}{answer.rstrip('。')}。"
 
 

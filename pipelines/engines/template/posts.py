@@ -6,6 +6,7 @@ import re
 
 from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
 from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
+from pipelines.engines.template.fabe import benefit_for
 from pipelines.engines.template.plan import Planned, WeekPlan
 from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import PhraseBank
@@ -67,7 +68,7 @@ class PostWriter:
             if chain is not None:
                 values |= {
                     "advantage": chain.advantage,
-                    "benefit": chain.benefit,
+                    "benefit": self._benefit(post, chain) or chain.advantage,
                     "evidence": chain.evidence,
                 }
         values.setdefault("advantage", values["feature"])
@@ -80,7 +81,7 @@ class PostWriter:
             ("care", trade.care),
             ("photo_brief", trade.photo_briefs),
         ):
-            values[key] = self.w.say_turn(options, values, turn, f"{post.slot}:{key}")
+            values[key] = self.w.say_turn(options, values, turn, f"{post.slot}:{key}", product)
         values["product_bullets"] = "\n".join(
             f"· {p.name}：{clip(min(p.features, key=len), 30)}" for p in canvas.products[:4]
         )
@@ -179,14 +180,13 @@ class PostWriter:
         ]
         if points is not None:
             chains = points.fabe[turn % len(points.fabe) :] + points.fabe[: turn % len(points.fabe)]
-            others = [p.name for p in self.w.canvas.personas if p.name != v["persona"]]
-            # A benefit told for another persona would switch the reader mid-post.
-            chains.sort(key=lambda c: any(name in c.benefit for name in others))
             lines += [
                 f"· {c.advantage}" if c.feature in c.advantage else f"· {c.feature}：{c.advantage}"
                 for c in chains[:2]
             ]
-            lines.append(f"{chains[0].benefit}。")
+            benefit = self._benefit(post, chains[0])
+            if benefit:  # nothing known for this reader: no filler line
+                lines.append(f"{benefit}。")
             evidence = next((c.evidence for c in chains if c.evidence), "")
             if evidence:
                 frame = self.w.rotate(s.evidence_frames, turn, "evidence")
@@ -198,10 +198,23 @@ class PostWriter:
         lines.append(self.w.say_turn(closings, v, turn, "seeding_closings"))
         return self.w.say_turn(s.titles, v, turn, "seeding_titles"), "\n".join(lines)
 
+    def _benefit(self, post: Planned, chain: Fabe) -> str:
+        """The chain's benefit for this post's reader: a benefit told to another persona would
+        switch the reader mid-post, so it is told again for the post's own persona."""
+        canvas = self.w.canvas
+        product = canvas.product(post.product_id)
+        persona = persona_for_product(product, canvas.personas, self.w.facts.trade, post.day - 1)
+        index = next((i for i, f in enumerate(product.features) if f.startswith(chain.feature)), 0)
+        return benefit_for(self.w, product, index, persona, neutral=False)
+
     def _flash(self, post: Planned, v: dict[str, str]) -> tuple[str, str]:
         if post.choice == "launch":
             return self._opening(v)
         f, turn = self.phrases.flash, self._turn(post)
+        if post.product_id:  # at the sale itself, its price is the price
+            v = v | {
+                "price_line": self.w.facts.price_line(self.w.canvas.product(post.product_id), True)
+            }
         body = [
             self.w.say_turn(f.openers, v, turn, "flash_openers"),
             self.w.say_turn(f.bodies, v, turn, "flash_bodies"),
@@ -289,11 +302,23 @@ class PostWriter:
             return self.w.say(i.titles, v), self.w.say(i.bodies, v)
         title, body = self.phrases.warmup[post.choice]
         v = v | {"method": post.choice}
-        body = self.w.fill(body, v)
         methods = [
             p for p in self.plan.posts if p.slot == "warmup" and p.choice in self.phrases.warmup
         ]
-        if v["warmup_notes"] and methods[0] is post:  # the operator's own rules, said once
+        facts = self.w.facts
+        if facts.note_clauses(post.choice, ("warmup",)):
+            # The operator's notes say how this method works (付10元订金，锁定周六的提货时段…):
+            # the post states their rules as written, never the playbook's generic ones.
+            body = f"{v['warmup_notes']}。"
+            product = self.w.canvas.product(post.product_id) if post.product_id else None
+            if product is not None and any(
+                w and w in v["warmup_notes"] for w in (product.name, product.category)
+            ):  # the notes speak of this product: its price belongs beside them
+                body += f"\n{product.name}：{v['price_line']}。"
+            return self.w.fill(title, v), body
+        body = self.w.fill(body, v)
+        told = any(facts.note_clauses(p.choice, ("warmup",)) for p in methods)
+        if v["warmup_notes"] and methods[0] is post and not told:  # the rules, said once
             body += f"\n说明：{v['warmup_notes']}。"
         return self.w.fill(title, v), body
 
