@@ -158,33 +158,32 @@ class Honesty:
         return lines
 
     def _form_problems(self, output: BaseModel) -> list[str]:
-        """Care, usage and demo lines that presume a form the product does not have."""
+        """Care, usage and demo lines that presume a form the product does not have: a post or
+        a live segment is read against its own product, the rest against all the products."""
+        if self._form_pattern is None or not self._form_pattern.search(output.model_dump_json()):
+            return []  # nothing in it presumes a form
         by_id = {p.id: p for p in self.canvas.products}
-        parts: list[tuple[str, Product | None, BaseModel]] = []
         if isinstance(output, WeekCalendar):
-            parts = [
-                (f"posts[{i}].", by_id.get(p.product_id), p) for i, p in enumerate(output.posts)
-            ]
-        elif isinstance(output, FabeCard):
-            parts = [("", by_id.get(output.product_id), output)]
+            owners = {f"posts[{i}]": by_id.get(p.product_id) for i, p in enumerate(output.posts)}
         elif isinstance(output, LivestreamScript):
-            parts = [
-                (f"segments[{i}].", by_id.get(s.product_id), s)
-                for i, s in enumerate(output.segments)
-            ]
-            parts += [(f"acts[{i}].", None, a) for i, a in enumerate(output.acts)]
+            owners = {
+                f"segments[{i}]": by_id.get(s.product_id) for i, s in enumerate(output.segments)
+            }
         else:
-            parts = [("", None, output)]
+            owners = {}
+        own = by_id.get(output.product_id) if isinstance(output, FabeCard) else None
         lines = []
-        for prefix, product, part in parts:
-            for path, value in iter_texts(part):
-                if path.rsplit(".", 1)[-1].split("[")[0] in _NOT_COPY or self.fits(value, product):
-                    continue
-                name = product.name if product else "这一周的商品"
-                forms = "、".join(sorted(self.presumed(value)))
-                lines.append(
-                    f"{prefix}{path}：说法预设了「{forms}」，但{name}的字段里没有写这种形态"
-                )
+        for path, value in iter_texts(output):
+            if not self._form_pattern.search(value):
+                continue
+            if path.rsplit(".", 1)[-1].split("[")[0] in _NOT_COPY:
+                continue
+            product = owners.get(path.split(".", 1)[0], own)
+            if self.fits(value, product):
+                continue
+            name = product.name if product else "这一周的商品"
+            forms = "、".join(sorted(self.presumed(value)))
+            lines.append(f"{path}：说法预设了「{forms}」，但{name}的字段里没有写这种形态")
         return lines
 
     def _evidence(self, points: FabeCard) -> list[str]:
@@ -199,9 +198,22 @@ class Honesty:
         ]
 
 
+_LAST: list[tuple[Canvas, str, Honesty]] = []  # the week's canvas: its tasks share one
+
+
 def check_generated(output: BaseModel, canvas: Canvas) -> list[str]:
     """The honesty problems of one engine output (empty when it says only what the canvas backs)."""
-    return Honesty(canvas).problems(output)
+    return honesty_for(canvas).problems(output)
+
+
+def honesty_for(canvas: Canvas) -> Honesty:
+    """The rules for `canvas`, reused while the same canvas (same object, same content) asks."""
+    dump = canvas.model_dump_json()
+    if _LAST and _LAST[0][0] is canvas and _LAST[0][1] == dump:
+        return _LAST[0][2]
+    honesty = Honesty(canvas)
+    _LAST[:] = [(canvas, dump, honesty)]
+    return honesty
 
 
 def resolve_day(word: str, day: int, canvas: Canvas) -> int:

@@ -18,9 +18,11 @@ from pipelines.canvas import Canvas, Persona, Product, Scene
 from pipelines.content import format_price
 from pipelines.content.honesty import Honesty
 from pipelines.knowledge import (
+    attributes_in,
     foreign_words,
     group_rule_rewrites,
     group_rule_words,
+    persona_for_product,
     tone_for,
     trade_for,
     voice,
@@ -123,6 +125,42 @@ class Facts:
         words = sorted(set(blocked), key=len, reverse=True)
         self.blocked = re.compile("|".join(map(re.escape, words))) if words else None
         self.rewrites = group_rule_rewrites(canvas, rules)
+        # Memos: the same phrases, features and products are looked at by every post.
+        self._allowed: dict[tuple[str, str | None], bool] = {}
+        self._attributes: dict[str, list] = {}
+        self._personas: dict[tuple[str | None, int], Persona] = {}
+        self._burst: dict[bool, list[str]] = {}
+
+    def allowed(self, text: str, product: Product | None = None) -> bool:
+        """`text` claims nothing unbacked, uses no avoided, foreign or rule-breaking word, no
+        season word outside the week's dates, and presumes no form the product (or, without
+        one, every product of the canvas) lacks."""
+        key = (text, product.id if product is not None else None)
+        found = self._allowed.get(key)
+        if found is None:
+            honesty = self.honesty
+            found = (
+                not honesty.unbacked(text)
+                and (self.blocked is None or not self.blocked.search(text))
+                and not honesty.off_season(text)
+                and honesty.fits(text, product)
+            )
+            self._allowed[key] = found
+        return found
+
+    def attributes(self, feature: str) -> list:
+        """The trade lexicon's attributes a feature mentions (see knowledge.attributes_in)."""
+        if feature not in self._attributes:
+            self._attributes[feature] = attributes_in(feature, self.trade)
+        return self._attributes[feature]
+
+    def persona_of(self, product: Product, turn: int = 0) -> Persona:
+        """The persona a product speaks to (see knowledge.persona_for_product), memoised."""
+        personas = self.canvas.personas
+        key = (product.id, turn)
+        if key not in self._personas:
+            self._personas[key] = persona_for_product(product, personas, self.trade, turn)
+        return self._personas[key]
 
     def voice(self, text: str, index: int = 0) -> str:
         """`text` in the speaker's tone (address, punctuation, emoji, sentence length)."""
@@ -318,6 +356,11 @@ class Facts:
         return [t for t in self.flash_times if start <= t <= end]
 
     def burst_lines(self, live: bool = False) -> list[str]:
+        if live not in self._burst:
+            self._burst[live] = self._burst_lines(live)
+        return list(self._burst[live])
+
+    def _burst_lines(self, live: bool) -> list[str]:
         """One line per burst method: the operator's own words for it when the notes have them
         (with their numbers), else the playbook's neutral line. Said `live` (in the livestream),
         a flash sale is named only when one runs during the live, at its times."""
@@ -441,13 +484,7 @@ class Writer:
         """`text` claims nothing unbacked, uses no avoided, foreign or rule-breaking word, no
         season word outside the week's dates, and presumes no form the product (or, without
         one, every product of the canvas) lacks."""
-        honesty = self.honesty
-        return (
-            not honesty.unbacked(text)
-            and (self.blocked is None or not self.blocked.search(text))
-            and not honesty.off_season(text)
-            and honesty.fits(text, product)
-        )
+        return self.facts.allowed(text, product)
 
     def pick(self, options: Sequence[T], product: Product | None = None) -> T:
         return self.rng.choice(self.clean(options, product))

@@ -13,11 +13,7 @@ from pipelines.canvas import Channel, Persona, Product
 from pipelines.content import ChannelVariant, Fabe, SellingPoints
 from pipelines.content.evidence import assign_evidence
 from pipelines.engines.template.common import Writer, clip
-from pipelines.knowledge import (
-    attributes_in,
-    operator_benefit,
-    persona_for_product,
-)
+from pipelines.knowledge import operator_benefit
 from pipelines.playbook.models import Attribute
 
 _CLAUSE = re.compile(r"[，,；;]")
@@ -34,11 +30,11 @@ def split_feature(feature: str) -> tuple[str, str]:
 
 def audience(writer: Writer, product: Product) -> Persona:
     """The one persona a product's selling points speak to (by fit, else the first)."""
-    return persona_for_product(product, writer.canvas.personas, writer.facts.trade, 0)
+    return writer.facts.persona_of(product, 0)
 
 
 def _attribute(writer: Writer, feature: str) -> Attribute | None:
-    found = attributes_in(feature, writer.facts.trade)
+    found = writer.facts.attributes(feature)
     return found[0] if found else None
 
 

@@ -14,7 +14,6 @@ from pipelines.content import (
 )
 from pipelines.engines.template.common import Writer, clip
 from pipelines.engines.template.fabe import benefit_for, fabe_items
-from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import BlockTemplate
 
 _MAX_BLOCK = 60
@@ -80,7 +79,7 @@ def livestream_script(
     segments, climax_blocks = [], []
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
-        persona = persona_for_product(product, canvas.personas, facts.trade, 0)
+        persona = facts.persona_of(product, 0)
         chain = chains[0]
         trade = facts.trade or writer.playbook.phrases.generic
         values = (
@@ -230,7 +229,7 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
     voice = facts.trade.voice if facts.trade else None
     name = product.name
     if key == "hook":
-        persona = persona_for_product(product, writer.canvas.personas, facts.trade)
+        persona = facts.persona_of(product, 0)
         scene = facts.persona_scene(persona)
         yield (
             "主播",

@@ -8,7 +8,6 @@ from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
 from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
 from pipelines.engines.template.fabe import benefit_for
 from pipelines.engines.template.plan import Planned, WeekPlan
-from pipelines.knowledge import persona_for_product
 from pipelines.playbook.models import PhraseBank
 
 _NOT_IN_TAG = re.compile(r"[\s#，,。.、·・｜|/：:！!？?（）()「」]+")
@@ -39,7 +38,7 @@ class PostWriter:
         purpose = self.plan.purposes[post.day]
         product = canvas.product(post.product_id) if post.product_id else None
         if product is not None:
-            persona = persona_for_product(product, canvas.personas, facts.trade, post.day - 1)
+            persona = facts.persona_of(product, post.day - 1)
         else:
             persona = facts.persona_for(post.day - 1)
         trade = facts.trade or self.phrases.generic
@@ -203,7 +202,7 @@ class PostWriter:
         switch the reader mid-post, so it is told again for the post's own persona."""
         canvas = self.w.canvas
         product = canvas.product(post.product_id)
-        persona = persona_for_product(product, canvas.personas, self.w.facts.trade, post.day - 1)
+        persona = self.w.facts.persona_of(product, post.day - 1)
         index = next((i for i, f in enumerate(product.features) if f.startswith(chain.feature)), 0)
         return benefit_for(self.w, product, index, persona, neutral=False)
 
