@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages._cards import CHANNEL_COLOURS, short_title
+from app_pages._drag_calendar import drag_calendar
 from app_pages._post_detail import post_detail
 from app_pages._progress import writing_grid
 from pipelines.canvas import Canvas, normalise_name
@@ -118,7 +119,7 @@ def shown_channels(package: WeekPackage) -> list[str]:
         "颜色是渠道（"
         + "、".join(f":{CHANNEL_COLOURS.get(c, 'gray')}[{c}]" for c in channels)
         + "），第二个标记是审核状态；:material/image: 配海报，:orange[:material/report:] 有合规提示。"
-        "点一条打开详情，可改日期和时间。"
+        "点一条打开详情，可改日期和时间；也可以在「拖动改期」里直接拖动。"
     )
     return shown
 
@@ -369,12 +370,17 @@ metrics[4].download_button(
 )
 
 # Only the open view runs: the 7-day grid first, the editable table when asked for.
-views = ["一周日历", "单日", "列表（手机）", "表格视图（可编辑）"]
-grid_tab, day_tab, list_tab, table_tab = st.tabs(views, key="week_view", on_change="rerun")
+views = ["一周日历", "拖动改期", "单日", "列表（手机）", "表格视图（可编辑）"]
+grid_tab, drag_tab, day_tab, list_tab, table_tab = st.tabs(
+    views, key="week_view", on_change="rerun"
+)
 states = review_states(campaign)
 if grid_tab.open:
     with grid_tab:
         calendar_grid(package, states)
+if drag_tab.open:
+    with drag_tab:
+        drag_calendar(package, states, shown_channels(package))
 if day_tab.open:
     with day_tab:
         day_view(package, states)
