@@ -522,3 +522,97 @@ def test_an_exemption_from_the_enforcement_guide_is_a_warning(text: str, reason:
 def test_a_claim_is_still_an_error_next_to_an_exemption() -> None:
     assert spans("这是最好用的锅") == [("最好用", "error")]
     assert ("最好吃", "error") in spans("最普通的面粉做出最好吃的面包")
+
+
+# --- more structures from the rule texts (sentences written for these tests) ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "channel"),
+    [
+        ("每天一杯，补肾健脾", "医疗功效", None),  # 认定准则：中药材效能
+        ("帮助排毒素、清宿便", "医疗功效", None),
+        ("坚持用能使头发乌黑", "医疗功效", None),  # 改变身体外观
+        ("早晚各喝一杯，三个月变白", "医疗功效", None),  # 吃出来的美白
+        ("两周减重5斤", "医疗功效", None),
+        ("近视度数降了100度", "医疗功效", None),
+        ("速白精华，一洗白", "医疗功效", None),  # 化妆品禁用语
+        ("让泌尿道好顺畅", "医疗功效", None),
+        ("孩子喝了睫毛都长出来了", "医疗功效", None),
+        ("彻底根治", "效果保证", None),  # the guarantee part …
+        ("彻底根治", "医疗功效", None),  # … and the cure claim after it
+        ("吃完不会反弹", "效果保证", None),
+        ("效果非常神奇", "效果保证", None),
+        ("包治百病", "效果保证", None),
+        ("考不过全额退学费", "效果保证", None),  # 广告法第二十四条
+        ("命题专家亲自授课", "效果保证", None),
+        ("签约班稳上985", "效果保证", None),
+        ("加盟三个月回本", "效果保证", None),  # 第二十五条
+        ("亩产提高30%", "效果保证", None),  # 第二十七条
+        ("转发本文到朋友圈，截图发给客服即可领取小样", "诱导分享", None),
+        ("想要红包的朋友只需转发到朋友圈", "诱导分享", None),
+        ("关注公众号后回复“福利”领取资料", "诱导分享", None),
+        ("分享后才能查看答案", "诱导分享", None),  # 强制分享
+        ("转发出去的人都会好运连连", "诱导分享", None),
+        ("不转的话会倒霉一整年", "诱导分享", None),
+        ("转发到朋友圈并配文，到店享八折", "诱导分享", None),
+        ("点赞+在看，抽三位送出", "诱导分享", None),
+    ],
+)
+def test_a_structure_from_the_rule_texts_is_an_error(text: str, category: str, channel) -> None:
+    found = scan_text(text, channel=channel)
+    assert (category, "error") in [(f.category, f.severity) for f in found]
+    assert all(text[f.start : f.end] == f.span for f in found)
+
+
+def test_a_guarantee_and_the_efficacy_claim_it_guarantees_are_both_reported() -> None:
+    found = [(f.category, f.span) for f in scan_text("保证7天瘦10斤")]
+    assert ("效果保证", "保证") in found
+    assert any(category == "医疗功效" and "瘦" in span for category, span in found)
+
+
+@pytest.mark.parametrize(
+    "text", ["已经抢了三千件", "库存只剩最后两件", "马上就没了", "好多姐妹都在回购", "再加50单"]
+)
+def test_livestream_figures_in_words_are_warnings_without_a_canvas(text: str) -> None:
+    found = scan_text(text, channel="直播间")
+    assert found and all(f.severity == "warning" for f in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("它最有心思的是领口的刺绣", "本商品自己几处设计"),
+        ("最棒的是它的收腰设计", "本商品自己的几处设计"),
+        ("水温90度时冲泡最合适", "食用、保存的条件"),
+        ("牛排五分熟时最嫩", "消费提示"),
+        ("最贵的不一定最好", "否定了它"),
+        ("并非喝了就能预防感冒", "否定、辟谣"),
+        ("计划到2030年建成世界一流的冷链基地", "计划、规划"),
+        ("这件瓷器是永久展品", "事实状态"),
+        ("1956年建成的第一座人行天桥", "历史事实"),
+        ("趵突泉有天下第一泉的称号", "名胜称号"),
+        ("V领设计，视觉上有瘦脸的效果", "视觉上的修饰"),
+        ("格纹是永不过时的经典", "审美评价"),
+        ("最大程度地保留了麦香", "程度副词"),
+        ("珠穆朗玛峰是世界最高峰", "自然和人文地理"),
+        ("老店名为“第一楼”", "专有名称"),
+    ],
+)
+def test_a_principle_from_the_rule_texts_makes_a_warning(text: str, reason: str) -> None:
+    found = scan_text(text)
+    assert found and all(f.severity == "warning" for f in found)
+    assert any(reason in f.why for f in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "高矮胖瘦身型都能穿",
+        "衬得双腿纤长高挑",
+        "下单截图发到群里即可领取小礼品",
+        "欢迎分享给需要的朋友",
+    ],
+)
+def test_words_that_only_look_like_a_claim_are_clean(text: str) -> None:
+    assert not has_errors(scan_text(text))

@@ -1,6 +1,6 @@
 """The compliance checker on copy no one here wrote: the sourced corpus, per category.
 
-tests/data/compliance/corpus.tsv holds 413 sentences from public material (enforcement cases,
+tests/data/compliance/corpus.tsv holds 448 sentences from public material (enforcement cases,
 rule texts and their examples, real product copy), labelled from the rules, split by a hash of
 the sentence into `tune` (the lexicon was tuned looking at these only) and `heldout` (only ever
 scored). Every row is scanned without a canvas, with its channel.
@@ -200,16 +200,21 @@ def test_the_per_category_table(rows: list[Row], heldout: Figures, capsys) -> No
 # from the public rules tuned on `tune` rows only, and after rules derived from the rule texts
 # themselves, the corpus only scored). Where a target is not met the target test is a strict
 # xfail naming the figure, and FLOORS keeps the figure from getting worse.
+# Second session (issue 11, rule structures and precision principles from the rule texts, tuned
+# on `tune` rows and 35 added sourced `tune` rows only; held-out scored three times: before, midway
+# and at the end). Before → after: medical 38 → 44 of 54, guarantee 9 → 9 of 14 (flagged 10 → 11),
+# induced share 6 → 8 of 13, false data flagged 6 → 7 of 10, faked popularity 6 → 6 of 9,
+# precision 73/88 → 82/94, held-out exemptions at error 15 → 12 of 50.
 REACHED = {
     "absolute": 1.0,
-    "medical_efficacy": 38 / 54,
+    "medical_efficacy": 44 / 54,
     "guarantee": 9 / 14,
-    "induced_share": 6 / 13,
+    "induced_share": 8 / 13,
     "off_platform": 4 / 4,
-    "false_data": 6 / 10,
+    "false_data": 7 / 10,
     "faked_popularity": 6 / 9,
 }
-PRECISION_REACHED, HONEST_AT_ERROR_REACHED = 73 / 88, 15
+PRECISION_REACHED, HONEST_AT_ERROR_REACHED = 82 / 94, 12
 
 
 def _target(category: str) -> object:
