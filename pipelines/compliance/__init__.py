@@ -7,8 +7,10 @@
 The lexicon and the rules are data (pipelines/playbook/compliance.toml, with the word lists in
 compliance_words.toml). Categories: 绝对化用语, 虚构数据, 医疗功效, 效果保证, 诱导分享,
 站外导流 (小红书 only), 虚假紧迫, and the canvas's own 避免用词. Precision principles (label
-facts, self-description, consumption advice, negation, proper names, aspiration, objective facts)
-turn a match into a warning with the reason. Figures are checked against the canvas's evidence
+facts, self-description, consumption advice and usage conditions, negation before or after, a
+negated or debunked claim, proper names and titles, aspiration and plans, objective and historical
+facts, a garment's visual effect) turn a match into a warning with the reason. A guarantee is
+marked on its own words (保证, 彻底, 一次) so the efficacy claim after it is reported too. Figures are checked against the canvas's evidence
 (pipelines/content/evidence.py, the same function the output models use): unbacked ones are
 errors when a canvas is given, warnings ("请核实有据") when not.
 
