@@ -338,3 +338,57 @@ def test_neutral_benefit_frames_are_never_posted(package):
         for parts in stems:
             fixed = [p for p in parts if len(p) >= 4]
             assert not all(p in post.body for p in fixed), (post.title, post.body)
+
+
+def test_a_promo_price_with_a_condition_is_given_with_it(package):
+    """「12 月 23 日当天下单的…168 元」: the promo price is never posted as a plain 活动价."""
+    canvas = package.canvas
+    facts = Facts(canvas)
+    for product in canvas.products:
+        condition = facts.promo_condition(product)
+        if not condition or facts.flash_only(product):
+            continue
+        promo = f"活动价{format_price(product.promo_price)}元"
+        for post in package.calendar.posts:
+            assert promo not in post.body, (post.title, post.body)
+        for poster in package.posters:
+            if poster.product_id == product.id and poster.price is not None:
+                assert poster.price.note != "活动价", poster
+
+
+def test_the_conditional_price_canvases_are_covered():
+    found = [
+        p.stem
+        for p in CANVASES
+        for product in load_canvas(p).products
+        if Facts(load_canvas(p)).promo_condition(product)
+    ]
+    assert {"cake_studio", "bakery"} <= set(found)
+
+
+def test_a_warmup_method_the_notes_spell_out_goes_on_the_first_warmup_day(package):
+    canvas = package.canvas
+    notes = canvas.warmup.notes
+    spelled = [m for m in canvas.warmup.methods if m in notes]
+    if not spelled:
+        pytest.skip("the notes spell out no method")
+    titles = {
+        "订金": "订金",
+        "订金抽奖": "抽奖",
+        "预约": "预约",
+        "定金膨胀": "定金",
+        "1元付": "1元付",
+        "倒计时": "倒计时",
+        "预告": "预告",
+        "加群": "进群",
+    }
+    from pipelines.engines.template.plan import warmup_days
+
+    first = warmup_days(canvas)[0] if warmup_days(canvas) else None
+    posts = [
+        p
+        for p in package.calendar.posts
+        if titles[spelled[0]] in p.title and p.form == "活动型图文"  # the warm-up posts
+    ]
+    if first is not None and posts:
+        assert min(p.day for p in posts) == first, [(p.day, p.title) for p in posts]

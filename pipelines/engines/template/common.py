@@ -65,6 +65,11 @@ def customer_notes(notes: str) -> str:
     return "，".join(c for c in clauses if not any(word in c for word in plan))
 
 
+def _pairs(text: str) -> set[str]:
+    chars = re.sub(r"[\s\d，。、；：,.;:！？!?（）()]", "", text)
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
 def rng_for(seed: int, *parts: object) -> random.Random:
     """A generator seeded from text, stable across processes (unlike `hash()` of a str)."""
     return random.Random(":".join(str(p) for p in (seed, *parts)))
@@ -130,6 +135,7 @@ class Facts:
         self._attributes: dict[str, list] = {}
         self._personas: dict[tuple[str | None, int], Persona] = {}
         self._burst: dict[bool, list[str]] = {}
+        self._conditions: dict[str | None, str] = {}
 
     def allowed(self, text: str, product: Product | None = None) -> bool:
         """`text` claims nothing unbacked, uses no avoided, foreign or rule-breaking word, no
@@ -242,6 +248,29 @@ class Facts:
             and product.id in burst.flash_sale_products
         )
 
+    def promo_condition(self, product: Product) -> str:
+        """The operator's clause that names this product's promo price with its condition
+        (「12 月 23 日当天下单的草莓圣诞树蛋糕 168 元」, 「早餐套餐工作日 15 元」), or ''."""
+        if product.promo_price is None:
+            return ""
+        if product.id not in self._conditions:
+            number = re.compile(rf"(?<![\d.]){re.escape(format_price(product.promo_price))}\s*元")
+            name = _pairs(product.name)
+            found = ""
+            for clause in self.note_clauses_all():
+                names_it = product.name in clause or len(name & _pairs(clause)) >= 2
+                if number.search(clause) and names_it:
+                    found = clause
+                    break
+            self._conditions[product.id] = found
+        return self._conditions[product.id]
+
+    def note_clauses_all(self) -> list[str]:
+        notes = "，".join(
+            customer_notes(n) for n in (self.canvas.burst.notes, self.canvas.warmup.notes)
+        )
+        return [c.strip() for c in re.split(r"[，,；;。]", notes) if c.strip()]
+
     def live_price_line(self, product: Product) -> str:
         """The price said in the live: a flash-sale product's promo price only when its sale
         runs during the live (at that time), else its regular price."""
@@ -260,6 +289,9 @@ class Facts:
             if self.flash_only(product) and not flash:
                 times = "、".join(self.flash_times) or self.launch_time
                 return f"原价{price_text(product.price)}，{times}秒杀价{price_text(product.promo_price)}"
+            condition = self.promo_condition(product)
+            if condition:  # the promo price holds when the operator says, not all week
+                return f"原价{price_text(product.price)}，{condition}"
             return f"原价{price_text(product.price)}，活动价{price_text(product.promo_price)}"
         return f"到手价{price_text(product.price)}"
 
@@ -275,6 +307,9 @@ class Facts:
             times = "、".join(self.flash_times)
             promo = price_text(product.promo_price)
             return f"{product.name}{price_text(product.price)}（{times}秒杀价{promo}）"
+        condition = self.promo_condition(product)
+        if condition:
+            return f"{product.name}{price_text(product.price)}（{condition}）"
         return f"{product.name}{price_text(product.offer_price)}"
 
     def live_price_summary(self) -> str:

@@ -203,7 +203,10 @@ class _Planner:
         # 小红书 as the main channel gets a note a day; as a side channel, three a week.
         main_note = canvas.channels[0] == Channel.XIAOHONGSHU
         self.note_days = set(range(1, 8)) if main_note else {1, 4, 6}
-        self.methods = list(canvas.warmup.methods)
+        # A method the operator's notes spell out (付10元订金…周五20:00截止) comes first, on the
+        # earliest warm-up day: its rules often carry a deadline the later days would pass.
+        notes = canvas.warmup.notes
+        self.methods = sorted(canvas.warmup.methods, key=lambda m: m not in notes)
         if self.burst.group_buy and "预告" in self.methods:
             self.methods.remove("预告")  # the T-1 preview of the launch timeline says it
         self.launch_time = launch_time(canvas)

@@ -47,6 +47,10 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         urgency = [f"{start}，提前设好提醒", f"{start}，群里见"]
     elif kind is PosterKind.ACTIVITY:
         urgency = [f"{day}{post.time}开抢，售完即止", "限时活动，售完即止", f"{day}{post.time}开始"]
+    elif product is not None and facts.flash_only(product):  # the promo price is the sale's
+        urgency = [f"{'、'.join(facts.flash_times)}秒杀价，以下单页为准"]
+    elif product is not None and facts.promo_condition(product):  # it holds when the notes say
+        urgency = [facts.promo_condition(product), "活动价有时间限制，以群公告为准"]
     elif product is not None and product.promo_price is not None:
         urgency = [
             f"活动价限时，{facts.stock_line(product)}",
@@ -67,7 +71,7 @@ def poster_copy(writer: Writer, post: Post, item_id: str) -> PosterCopy:
         price = PriceBlock(
             original=product.price if promo else None,
             promo=product.offer_price,
-            note="活动价" if promo else "到手价",
+            note=_price_note(facts, product) if promo else "到手价",
         )
     return PosterCopy(
         id=item_id,
@@ -117,3 +121,12 @@ def _bullets(writer: Writer, kind: PosterKind, product: Product | None) -> list[
     if len(chosen) > 2:
         chosen = chosen[:2] + writer.sample(chosen[2:], writer.rng.randint(0, len(chosen) - 2))
     return chosen
+
+
+def _price_note(facts, product) -> str:
+    """The label of the big price: a flash-sale price names its times, a conditional one says so."""
+    if facts.flash_only(product):
+        return clip(f"{'、'.join(facts.flash_times)}秒杀价", 16)
+    if facts.promo_condition(product):
+        return "限时活动价"
+    return "活动价"
