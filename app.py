@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages._signin import current_user
+from app_pages._style import UPLOADER_CSS
 
 st.set_page_config(
     page_title="活动画布内容工坊",
@@ -14,6 +15,7 @@ st.set_page_config(
     initial_sidebar_state="auto",  # open on a desktop, collapsed on a phone
 )
 common.init_state()
+st.html(UPLOADER_CSS)  # constant CSS, no user or model text
 st.sidebar.markdown("### :material/campaign: 活动画布内容工坊")
 current_user()  # signs in, or stops the script at the sign-in form
 

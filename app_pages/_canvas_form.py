@@ -27,6 +27,8 @@ from pipelines.canvas import (
 )
 
 Loc = tuple[Any, ...]
+# Our own words where Streamlit's would be English ("Choose options", a "Select all" entry).
+MULTI: dict[str, Any] = {"placeholder": "请选择（可多选）", "select_all": False}
 SECTIONS = [
     "① IP主题",
     "② 目标群体",
@@ -120,7 +122,9 @@ class CanvasForm:
     def choices(self, label: str, options: list[str], *path: str, **kwargs: Any) -> list[str]:
         values = _get(_section(self.draft, path[:-1]), path[-1], [])
         default = [v for v in values if v in options] if isinstance(values, list) else []
-        result = st.multiselect(label, options, default=default, key=self.key(*path), **kwargs)
+        result = st.multiselect(
+            label, options, default=default, key=self.key(*path), **(MULTI | kwargs)
+        )
         self.slot(*path)
         return result
 
@@ -232,6 +236,7 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
         day_names,
         default=[day_names[d - 1] for d in chosen],
         key=form.key("burst", "flash_sale_days"),
+        **(MULTI | {"placeholder": "不选表示每天"}),
     )
     form.slot("burst", "flash_sale_days")
     burst["flash_sale_days"] = [day_names.index(name) + 1 for name in picked_days]
@@ -256,6 +261,7 @@ def _burst(form: CanvasForm) -> dict[str, Any]:
             options,
             index=live if isinstance(live, int) and 1 <= live <= 7 else 0,
             key=form.key("burst", "livestream_day"),
+            placeholder="请选择",
         )
         form.slot("burst", "livestream_day")
         burst["livestream_day"] = None if picked == options[0] else options.index(picked)
@@ -293,6 +299,7 @@ def _brand_and_speaker(form: CanvasForm) -> tuple[dict[str, Any], dict[str, Any]
         trades,
         index=trades.index(current) if current in trades else 0,
         key=form.key("brand", "trade"),
+        placeholder="请选择",
         help="决定卖点用哪个行业的属性知识、发帖节奏和说法",
     )
     form.slot("brand", "trade")

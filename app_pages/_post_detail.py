@@ -90,7 +90,11 @@ def _schedule_form(package: WeekPackage, post: Post) -> None:
         st.markdown("**改日期和时间**")
         left, right = st.columns(2)
         day = left.selectbox(
-            "日期", days, index=post.day - 1, format_func=lambda d: common.day_label(package, d)
+            "日期",
+            days,
+            index=post.day - 1,
+            format_func=lambda d: common.day_label(package, d),
+            placeholder="选择日期",
         )
         time = right.text_input("时间（HH:MM）", value=post.time, max_chars=5)
         moved = st.form_submit_button("改期", icon=":material/event:")

@@ -250,8 +250,12 @@ def _history(store: Store, user: User, stored: StoredItem) -> None:
     numbers = [v.version for v in versions]
     left, right = st.columns(2)
     key = stored.key
-    old = left.selectbox("旧版本", numbers, index=len(numbers) - 2, key=f"review.old.{key}")
-    new = right.selectbox("新版本", numbers, index=len(numbers) - 1, key=f"review.new.{key}")
+    old = left.selectbox(
+        "旧版本", numbers, index=len(numbers) - 2, key=f"review.old.{key}", placeholder="选择版本"
+    )
+    new = right.selectbox(
+        "新版本", numbers, index=len(numbers) - 1, key=f"review.new.{key}", placeholder="选择版本"
+    )
     items = {v.version: v.item for v in versions}
     diff = readable_diff(items[old], items[new], old_label=f"第{old}版", new_label=f"第{new}版")
     st.code(diff or "两版文字相同", language="diff")

@@ -26,6 +26,7 @@ from pipelines.poster.images import MAX_BYTES, find_image, image_store, read_ima
 from pipelines.textcheck import printable
 
 common.init_state()
+UPLOAD_MB = 20  # each uploader's limit (as .streamlit/config.toml's maxUploadSize), said in Chinese
 KEPT = "canvas_form_kept"  # digest of the widgets' content last kept (None: just loaded)
 if st.session_state[common.DRAFT] is None:
     canvas = common.current_canvas()
@@ -153,7 +154,7 @@ with st.container(border=True):
     left, middle, right = st.columns(3)
     with left:
         examples = list_examples()
-        st.selectbox("示例画布", list(examples), key="example_choice")
+        st.selectbox("示例画布", list(examples), key="example_choice", placeholder="选择示例")
         st.button(
             "载入示例", on_click=on_example, icon=":material/auto_awesome:", disabled=not examples
         )
@@ -162,15 +163,21 @@ with st.container(border=True):
             "导入画布文件（TOML / JSON）",
             type=["toml", "json"],
             key="canvas_upload",
+            max_upload_size=UPLOAD_MB,
             on_change=on_canvas_file,
+            help="活动画布的 TOML 或 JSON 文件，可以是从这里下载后改过的",
         )
+        st.caption(f"拖入文件或点「选择文件」；支持 TOML、JSON，单个文件不超过 {UPLOAD_MB} MB")
     with right:
         st.file_uploader(
             "导入商品表（XLSX / CSV）",
             type=["xlsx", "csv"],
             key="products_upload",
+            max_upload_size=UPLOAD_MB,
             on_change=on_products_file,
+            help="第一行是列名，至少要有「商品名称」和「原价」两列",
         )
+        st.caption(f"拖入文件或点「选择文件」；支持 XLSX、CSV，单个文件不超过 {UPLOAD_MB} MB")
 
 draft = st.session_state[common.DRAFT]
 form_id = st.session_state[common.DRAFT_ID]

@@ -31,6 +31,7 @@ campaign_id = st.selectbox(
     index=ids.index(session_campaign) if session_campaign in ids else 0,
     format_func=lambda i: f"{by_id[i].name} · {by_id[i].week_start:%m/%d} 起（{i}）",
     key=f"export.campaign.{session_campaign}",
+    placeholder="选择活动",
 )
 if campaign_id != session_campaign:  # export follows, and sets, the open campaign
     common.open_campaign(campaign_id)

@@ -99,6 +99,7 @@ for index, copy in enumerate(package.posters):
             names,
             index=names.index(layouts[copy.id]) if layouts[copy.id] in names else 0,
             key=f"layout.{copy.id}",
+            placeholder="选择版式",
             format_func=lambda name: load_layout(name).title,
             on_change=choose_layout,
             args=(package, copy),

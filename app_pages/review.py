@@ -147,8 +147,9 @@ if campaign_id not in ids:
 # The widget follows the open campaign (a link, another page), and sets it when changed here.
 st.session_state["review.campaign"] = campaign_id
 st.selectbox(
-    "活动", ids, format_func=names.__getitem__, key="review.campaign", on_change=switch_campaign
-)
+    "活动", ids, format_func=names.__getitem__, key="review.campaign", on_change=switch_campaign,
+    placeholder="选择活动",
+)  # fmt: skip
 canvas = store.canvas(campaign_id)
 days = {d: common.day_label(canvas, d) for d in range(1, len(canvas.days) + 1)}
 everything = store.items(campaign_id)  # one read after every action: counts are current
@@ -170,18 +171,21 @@ state_key = f"review.state.{user.name}"
 if state_key not in st.session_state:
     st.session_state[state_key] = first_view(counts)
 state = columns[0].selectbox(
-    "状态", STATES, format_func=lambda s: STATE_LABELS.get(s, "全部"), key=state_key
-)
+    "状态", STATES, format_func=lambda s: STATE_LABELS.get(s, "全部"), key=state_key,
+    placeholder="选择状态",
+)  # fmt: skip
 day = columns[1].selectbox(
-    "日期", [0, *days], format_func=lambda d: days.get(d, "整周"), key=f"review.day.{user.name}"
-)
+    "日期", [0, *days], format_func=lambda d: days.get(d, "整周"), key=f"review.day.{user.name}",
+    placeholder="选择日期",
+)  # fmt: skip
 channel = columns[2].selectbox(
     "渠道", ["all", *(c.value for c in canvas.channels)],
     format_func=lambda c: "全部渠道" if c == "all" else c, key=f"review.channel.{user.name}",
+    placeholder="选择渠道",
 )  # fmt: skip
 kind = columns[3].selectbox(
     "类型", ["all", *KIND_LABELS], format_func=lambda k: KIND_LABELS.get(k, "全部类型"),
-    key=f"review.kind.{user.name}",
+    key=f"review.kind.{user.name}", placeholder="选择类型",
 )  # fmt: skip
 queue = [
     s

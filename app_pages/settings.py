@@ -100,6 +100,7 @@ with st.form("engine"):
         provider_keys,
         index=provider_keys.index(settings.cc_provider) if settings.cc_provider in PROVIDERS else 0,
         format_func=lambda v: PROVIDERS[v].label if v in PROVIDERS else v,
+        placeholder="选择服务商",
     )
     base_url = st.text_input(
         "服务地址 Base URL", value=settings.openai_base_url or "", placeholder="选了服务商可留空"

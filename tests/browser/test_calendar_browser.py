@@ -152,3 +152,30 @@ def test_dragging_a_post_to_another_day_and_time_reschedules_it(
     column = frame.locator(f"td.fc-timegrid-col[data-date='{date.isoformat()}']")
     column.locator(".fc-event").filter(has_text=f"21:00 {post.title[:8]}").first.wait_for()
     page.screenshot(path=tmp_path / "dragged.png", full_page=True)
+
+
+def test_the_uploader_shows_chinese_words_instead_of_streamlits_english(
+    page, app_url: str, tmp_path: Path
+) -> None:
+    page.goto(app_url)
+    wait_ready(page)
+    zone = page.get_by_test_id("stFileUploaderDropzone").first
+    zone.wait_for()
+    shown = page.evaluate(
+        """() => {
+      const zone = document.querySelector("[data-testid=stFileUploaderDropzone]");
+      const hint = zone.querySelector("[data-testid=stFileUploaderDropzoneInstructions]");
+      const label = zone.querySelector("button [data-testid=stMarkdownContainer] p");
+      return {
+        hint: hint ? getComputedStyle(hint).display : "gone",
+        after: getComputedStyle(label, "::after").content,
+        ownSize: getComputedStyle(label).fontSize,
+        width: label.getBoundingClientRect().width,
+      };
+    }"""
+    )
+    zone.screenshot(path=tmp_path / "uploader.png")
+    assert shown["hint"] in {"none", "gone"}, shown  # "20MB per file" is not shown
+    assert shown["after"] == '"选择文件"' and shown["ownSize"] == "0px", shown
+    assert shown["width"] > 20, shown  # the Chinese words take room on the button
+    assert page.get_by_text("支持 TOML、JSON，单个文件不超过 20 MB").is_visible()
