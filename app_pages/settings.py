@@ -15,6 +15,7 @@ import streamlit as st
 import tomli_w
 
 from app_pages import common
+from app_pages._doctor import JSON_MODES
 from pipelines.errors import CampaignCanvasError
 from pipelines.settings import PROVIDERS, SECRETS_FILE, load_settings
 
@@ -26,7 +27,9 @@ SECRET_NAMES = {
     "openai_base_url": "OPENAI_BASE_URL",
     "cc_model": "CC_MODEL",
     "openai_api_key": "OPENAI_API_KEY",
+    "cc_json_mode": "CC_JSON_MODE",
 }
+JSON_CHOICES = [None, "schema", "object"]
 
 
 def write_secrets(values: dict[str, Any], path: Path = SECRETS_FILE) -> None:
@@ -115,6 +118,14 @@ with st.form("engine"):
         placeholder="已设置；留空则保持不变" if settings.api_key else "sk-…",
         help="Key 不会显示在页面上，只用于调用你配置的服务。",
     )
+    json_mode = st.selectbox(
+        "回答格式",
+        JSON_CHOICES,
+        index=JSON_CHOICES.index(settings.cc_json_mode),
+        format_func=lambda v: "跟随服务商（默认）" if v is None else JSON_MODES[v],
+        placeholder="请选择",
+        help="模型有回应但总不按格式回答时（「检查能不能用」会提示），改成「只要求 JSON 对象」再试。",
+    )
     remember = st.checkbox(
         "记在这台电脑上，下次打开还用这套设置（只有你自己能读）",
         value=False,
@@ -128,6 +139,7 @@ if applied:
         "cc_provider": None if provider == CUSTOM else provider,
         "openai_base_url": base_url.strip() or None,
         "cc_model": model.strip() or None,
+        "cc_json_mode": json_mode,
     }
     if key.strip():
         chosen["openai_api_key"] = key.strip()
