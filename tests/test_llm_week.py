@@ -50,7 +50,7 @@ def engine_for(server: ScriptedServer) -> LLMEngine:
         openai_base_url=server.url,
         cc_model="week-model",
         openai_api_key="sk-week",
-        cc_timeout=5,
+        cc_timeout=15,  # above the longest stall a test here scripts
         cc_max_retries=0,
     )
     return LLMEngine(settings)
