@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from services import PostgresCluster, postgres_cluster, unavailable
+from services import PostgresCluster, RedisServer, postgres_cluster, redis_server, unavailable
 from week_factory import with_live
 
 from pipelines.canvas import Canvas, load_canvas
@@ -40,6 +40,25 @@ def pg_cluster() -> Iterator[PostgresCluster]:
         unavailable(f"PostgreSQL 测试服务器没能启动：{exc}")
     yield cluster
     context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def redis_service() -> Iterator[RedisServer]:
+    """One redis-server for the whole run (Debian's package, a free local port)."""
+    try:
+        context = redis_server()
+        server = context.__enter__()
+    except Exception as exc:  # any reason it cannot start is reported the same way
+        unavailable(f"Redis 测试服务器没能启动：{exc}", "redis-server")
+    yield server
+    context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def broker_url(redis_service: RedisServer) -> str:
+    """The test Redis's URL, emptied for this test."""
+    redis_service.flush()
+    return redis_service.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,8 +1,9 @@
-"""Real servers for the tests: Debian's PostgreSQL, started on a free local port, stopped after.
+"""Real servers for the tests: Debian's PostgreSQL and redis-server, started on free local
+ports, stopped after.
 
-`make test` installs the package; the session fixture in conftest starts one cluster in a
-temporary folder and every test that asks for it gets a database of its own. A server that
-cannot start fails the tests that need it, with the reason: they never pass by not running.
+`make test` installs the packages; the session fixtures in conftest start one cluster (and one
+Redis) in a temporary folder and every test that asks for it gets a database of its own. A server
+that cannot start fails the tests that need it, with the reason: they never pass by not running.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,9 +33,9 @@ def _pg_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str, package: str = "postgresql") -> None:
     """A service the tests need is missing: that is a failure (`make test` installs it)."""
-    pytest.fail(f"{reason}（make test 会安装 Debian 的 postgresql）")
+    pytest.fail(f"{reason}（make test 会安装 Debian 的 {package}）")
 
 
 class PostgresCluster:
@@ -101,3 +103,63 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+class RedisServer:
+    """One throwaway redis-server (no persistence) on a free local port."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("没有找到 redis-server（Debian 包 redis-server）")
+        self.binary = binary
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="cc-redis-"))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.root)]  # fmt: skip
+        log = (self.root / "log").open("wb")
+        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError((self.root / "log").read_text(errors="replace")[-500:])
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock,
+            ):
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server 在 15 秒内没有在端口 {self.port} 上应答")
+
+    def flush(self) -> None:
+        import redis
+
+        redis.Redis.from_url(self.url).flushall()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

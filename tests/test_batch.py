@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -272,17 +273,42 @@ class Terminal(io.StringIO):
 @pytest.mark.parametrize(
     ("stream", "expected"),
     [
-        (io.StringIO(), "[1/2] ✓ a.toml\n[2/2] ✗ b.toml\n"),
-        (Terminal(), "完成 1 跳过 0 失败 1\n"),
+        (
+            io.StringIO(),
+            "[1/3] ✓ a.toml，预计还需 20 秒\n[2/3] ↺ c.toml，预计还需 10 秒\n[3/3] ✗ b.toml\n",
+        ),
+        (Terminal(), "完成 1 跳过 1 失败 1\n"),
     ],
 )
 def test_progress_is_one_redrawn_line_on_a_terminal_and_one_line_per_canvas_otherwise(
     stream, expected
 ):
-    progress = Progress(2, stream)
+    now = [0.0]
+    progress = Progress(3, stream, clock=lambda: now[0])
     summary = BatchSummary()
-    for outcome in (Outcome("a.toml", "done"), Outcome("b.toml", "failed", "坏")):
+    outcomes = (
+        Outcome("a.toml", "done"),
+        Outcome("c.toml", "skipped"),
+        Outcome("b.toml", "failed", "坏"),
+    )
+    for outcome in outcomes:
+        now[0] += 10.0 if outcome.status != "skipped" else 0.0
         summary.outcomes.append(outcome)
         progress(outcome, summary)
-    assert stream.getvalue().endswith(expected)
-    assert stream.getvalue().count("\r") == (2 if isinstance(stream, Terminal) else 0)
+    # (a shorter line on a terminal is padded over the longer one before it)
+    assert re.sub(" +\n", "\n", stream.getvalue()).endswith(expected)
+    assert stream.getvalue().count("\r") == (3 if isinstance(stream, Terminal) else 0)
+
+
+def test_the_time_left_on_a_terminal_counts_generated_canvases_only():
+    now = [0.0]
+    stream = Terminal()
+    progress = Progress(4, stream, clock=lambda: now[0])
+    summary = BatchSummary()
+    summary.outcomes.append(Outcome("a.toml", "skipped"))
+    progress(summary.outcomes[-1], summary)
+    assert "预计" not in stream.getvalue()  # nothing generated yet: no estimate
+    now[0] = 30.0
+    summary.outcomes.append(Outcome("b.toml", "done"))
+    progress(summary.outcomes[-1], summary)
+    assert stream.getvalue().endswith("2/4 完成 1 跳过 1 失败 0，预计还需 60 秒")

@@ -243,3 +243,46 @@ def test_backoff_honours_retry_after_and_doubles_otherwise():
     assert queue.backoff(0, 7.5) == 7.5
     assert queue.backoff(3, 10_000) == queue.MAX_BACKOFF
     assert 1.6 <= queue.backoff(0, None) <= 2.4 and 12.8 <= queue.backoff(3, None) <= 19.2
+
+
+def test_two_machines_share_one_rate_limit_in_redis(broker_url):
+    """Two processes' worth of limiters (separate clients) against one Redis: together they
+    keep to the limit, and what an answer did not use is given back."""
+    import asyncio
+
+    import redis
+
+    from pipelines.engines.llm import limits
+
+    def limiter() -> limits.SharedRateLimit:
+        client = redis.Redis.from_url(broker_url)
+        return limits.SharedRateLimit(
+            client,
+            limits.SharedBucket("cc:rate:test:requests", 60, 2.0),
+            limits.SharedBucket("cc:rate:test:tokens", 100_000, 2.0),
+        )
+
+    first, second = limiter(), limiter()
+    granted: list[float] = []
+
+    async def ask(limit: limits.SharedRateLimit) -> None:
+        await limit.acquire(100)
+        granted.append(time.monotonic())
+
+    async def main() -> None:
+        await asyncio.gather(*(ask(first if i % 2 else second) for i in range(45)))
+
+    asyncio.run(main())
+    granted.sort()
+    rate = (len(granted) - 3) / (granted[-1] - granted[2])  # after the burst of two
+    assert abs(rate - 30) <= 1.5, rate
+
+    slow = limits.SharedRateLimit(
+        redis.Redis.from_url(broker_url), None, limits.SharedBucket("cc:rate:slow", 10_000, 60.0)
+    )
+    asyncio.run(slow.acquire(1000))  # a minute's bucket owes 6 s now
+    client = redis.Redis.from_url(broker_url)
+    before = float(client.get("cc:rate:slow"))
+    slow.settle(reserved=1000, used=400)  # 600 tokens back
+    after = float(client.get("cc:rate:slow"))
+    assert before - after == pytest.approx(600 * slow.tokens.per_unit_ms, rel=0.01)

@@ -4,7 +4,7 @@ The asker (`campaign-canvas batch --queue`) records each canvas in `batch_jobs` 
 job (JSON); workers (`campaign-canvas worker`, any machine with the same settings) run
 `work.run_job`. Tuned for a killed worker: brokers heartbeat on every poll and any broker's
 poll may do the maintenance that hands a dead worker's messages back, so with
-`CC_QUEUE_HEARTBEAT` seconds (default 10) and maintenance on a fifth of the polls, a `kill -9`'d
+`CC_QUEUE_HEARTBEAT` seconds (default 10) and maintenance on every poll, a `kill -9`'d
 worker's canvas is running elsewhere within about that many seconds (Dramatiq's defaults: a
 minute's heartbeat, maintenance on one poll in a thousand). Each worker thread prefetches one
 message, so a dying process strands at most its own.
@@ -12,6 +12,7 @@ message, so a dying process strands at most its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -29,7 +30,7 @@ from pipelines.store import Store, open_store
 QUEUE = "canvases"
 ACTOR = "generate_canvas"
 NAMESPACE = "campaign-canvas"
-MAINTENANCE_CHANCE = 200_000  # per million broker commands
+MAINTENANCE_CHANCE = 1_000_000  # per million broker commands: every poll (two cheap lookups)
 MIN_BACKOFF = 2.0  # seconds before the first retry of a transient failure (doubling after)
 MAX_BACKOFF = 300.0
 
@@ -185,6 +186,29 @@ def generate_canvas(data: dict[str, Any]) -> None:
     _tell("stored" if before else "done", job, campaign_id)
 
 
+def _warm_up(llm: bool) -> None:
+    """Load, before taking work, what the first canvas would load on the way (the playbook,
+    the planner, compliance's dictionaries; for the LLM engine the SDK's lazily imported chat
+    resources and the CA bundle): a request granted by the shared rate limit then goes out at
+    once, not a second later together with the next ones."""
+    from pipelines.canvas import load_canvas
+    from pipelines.resources import EXAMPLES_DIR
+    from pipelines.tasks import generate_week
+
+    examples = sorted(EXAMPLES_DIR.glob("*.toml"))
+    if examples:
+        with contextlib.suppress(Exception):  # warming up is an optimisation only
+            generate_week(load_canvas(examples[0]))
+    if llm:
+        import openai
+
+        from pipelines.engines.llm.client import _ssl_context
+
+        _ssl_context()
+        client = openai.AsyncOpenAI(api_key="warm-up", base_url="http://127.0.0.1:9/v1")
+        _ = client.chat.completions.with_raw_response  # imported on first use
+
+
 def send(broker: dramatiq.Broker, job: jobs.CanvasJob) -> None:
     broker.get_actor(ACTOR).send(job.to_dict())
 
@@ -199,6 +223,7 @@ def run_worker(
     check_broker(broker, settings)
     configure(settings)
     share_limits(settings.cc_broker_url, window=settings.cc_rate_limit_window)
+    _warm_up(settings.cc_engine == "openai")
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads, worker_timeout=500)
     worker.queue_prefetch = threads  # one message a thread: a killed process strands only its own
     worker.start()

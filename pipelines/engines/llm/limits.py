@@ -6,10 +6,10 @@ estimated tokens (prompt + max_tokens) before it is sent; when the answer says w
 used, the difference is given back.
 
 Across processes and machines (the queue's workers) the same two buckets live in Redis:
-`share_limits(url)` makes `rate_limit` hand out `SharedRateLimit`s, whose buckets are one Lua
-script each (GCRA on Redis's own clock, so every machine counts against one timeline). They
-burst a sixtieth of the window (a second's worth of a per-minute limit), not a whole window:
-providers enforce per-minute limits over shorter periods.
+`share_limits(url)` makes `rate_limit` hand out `SharedRateLimit`s (same `acquire` / `settle`),
+whose buckets are one Lua script (GCRA on Redis's own clock, so every machine counts against one
+timeline). They burst a sixtieth of the window (a second's worth of a per-minute limit), not a
+whole window: providers enforce per-minute limits over shorter periods.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import random
 import re
 import threading
 import time
@@ -69,8 +70,8 @@ class TokenBucket:
 class RateLimit:
     """The request and token buckets of one provider key (either may be absent)."""
 
-    requests: TokenBucket | SharedBucket | None
-    tokens: TokenBucket | SharedBucket | None
+    requests: TokenBucket | None
+    tokens: TokenBucket | None
 
     async def acquire(self, tokens: int) -> None:
         wait = 0.0
@@ -91,46 +92,96 @@ class RateLimit:
             self.tokens.take(used - reserved)
 
 
-# Take `amount` units (negative: give back) from the bucket at KEYS[1]; returns the seconds to
-# wait before using them. The key holds the "theoretical arrival time" (ms, Redis's clock): the
-# moment the bucket would be full again. ARGV: amount, ms per unit, burst in ms.
+# GCRA over one or two buckets at once, on Redis's clock. Each key holds its bucket's
+# "theoretical arrival time" (ms): when it would be full again. ARGV: mode, then per bucket
+# (amount, ms per unit, burst ms). "try": take from every bucket only if all of them conform now,
+# else take nothing and return the seconds to wait; "force": take (or, negative, give back)
+# whatever the level, returning 0. A request bigger than the burst goes once its bucket is full.
 _GCRA = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local amount = tonumber(ARGV[1])
-tat = tat + amount * tonumber(ARGV[2])
-if tat < now then tat = now end
-local burst = tonumber(ARGV[3])
-redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now + burst) + 1000)
-local wait = tat - now - burst
-if amount <= 0 or wait < 0 then wait = 0 end
-return string.format('%.3f', wait / 1000)
+local mode = ARGV[1]
+local tats, wait = {}, 0
+for i = 1, #KEYS do
+  local amount = tonumber(ARGV[3 * i - 1])
+  local per_unit = tonumber(ARGV[3 * i])
+  local burst = math.max(tonumber(ARGV[3 * i + 1]), amount * per_unit)
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
+  local new_tat = math.max(tat + amount * per_unit, now)
+  tats[i] = {new_tat, burst}
+  wait = math.max(wait, new_tat - now - burst)
+end
+if mode == 'try' and wait > 0 then
+  return string.format('%.3f', math.max(wait / 1000, 0.001))  -- never "0.000": that is a yes
+end
+for i = 1, #KEYS do
+  local new_tat, burst = tats[i][1], tats[i][2]
+  redis.call('SET', KEYS[i], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now + burst) + 1000)
+end
+return '0'
 """
 
 
+@dataclass
 class SharedBucket:
-    """`rate` units per `window` seconds in Redis, shared by every process that names `key`;
-    the same `take` / `give_back` as `TokenBucket`."""
+    """`rate` units per `window` seconds for every process that names `key` in one Redis."""
 
-    def __init__(self, client: Any, key: str, rate: float, window: float) -> None:
-        self.key = key
-        self.rate = rate
-        self.per_unit_ms = window * 1000 / rate
-        burst_units = max(1.0, rate / 60)
-        self.burst_ms = burst_units * self.per_unit_ms
+    key: str
+    rate: float
+    window: float
+
+    @property
+    def per_unit_ms(self) -> float:
+        return self.window * 1000 / self.rate
+
+    @property
+    def burst_ms(self) -> float:
+        # A sixtieth of the window (a second of a per-minute limit), two requests at least.
+        return max(2.0, self.rate / 60) * self.per_unit_ms
+
+    def args(self, amount: float) -> list[float]:
+        return [min(amount, self.rate), self.per_unit_ms, self.burst_ms]
+
+
+class SharedRateLimit:
+    """`RateLimit`'s interface over Redis buckets, shared by every worker on every machine.
+
+    A request's units are taken only when both buckets can give them at that moment (one
+    script, atomic), and the request is sent right after: a process woken late takes a later
+    slot instead of sending what it reserved earlier together with the others.
+    """
+
+    def __init__(
+        self, client: Any, requests: SharedBucket | None, tokens: SharedBucket | None
+    ) -> None:
+        self.requests, self.tokens = requests, tokens
         self._script = client.register_script(_GCRA)
 
-    def take(self, amount: float) -> float:
-        amount = min(amount, self.rate)
-        return float(self._script(keys=[self.key], args=[amount, self.per_unit_ms, self.burst_ms]))
+    def _run(self, mode: str, parts: list[tuple[SharedBucket, float]]) -> float:
+        keys = [bucket.key for bucket, _ in parts]
+        args: list[Any] = [mode]
+        for bucket, amount in parts:
+            args += bucket.args(amount)
+        return float(self._script(keys=keys, args=args))
 
-    def give_back(self, amount: float) -> None:
-        self._script(keys=[self.key], args=[-amount, self.per_unit_ms, self.burst_ms])
+    async def acquire(self, tokens: int) -> None:
+        parts = [(b, n) for b, n in ((self.requests, 1), (self.tokens, tokens)) if b is not None]
+        if not parts:
+            return
+        # Called here, not in a thread: the request goes out in the same turn of the event loop
+        # as its grant, never after other work of this loop has delayed it.
+        while (wait := self._run("try", parts)) > 0:
+            # Many waiters: spread their next looks over a slot, not all at its start.
+            slot = min(b.per_unit_ms for b, _ in parts) / 1000
+            await asyncio.sleep(wait + random.uniform(0, slot))
+
+    def settle(self, reserved: int, used: int) -> None:
+        if self.tokens is None or used == reserved:
+            return
+        self._run("force", [(self.tokens, used - reserved)])
 
 
-_LIMITS: dict[tuple[str, str, int | None, int | None], RateLimit] = {}
+_LIMITS: dict[tuple[str, str, int | None, int | None], RateLimit | SharedRateLimit] = {}
 _LIMITS_LOCK = threading.Lock()
 _SHARED: dict[str, Any] = {}  # "client", "window": set by share_limits
 
@@ -147,7 +198,9 @@ def share_limits(url: str | None, *, window: float = 60.0) -> None:
             _SHARED["window"] = window
 
 
-def rate_limit(base_url: str, api_key: str, rpm: int | None, tpm: int | None) -> RateLimit:
+def rate_limit(
+    base_url: str, api_key: str, rpm: int | None, tpm: int | None
+) -> RateLimit | SharedRateLimit:
     """The buckets for this endpoint and key (the key only as a digest): this process's, or
     Redis's after `share_limits`."""
     digest = hashlib.sha256(f"{base_url}\n{api_key}".encode()).hexdigest()[:16]
@@ -163,9 +216,10 @@ def rate_limit(base_url: str, api_key: str, rpm: int | None, tpm: int | None) ->
             else:
                 window = _SHARED["window"]
                 name = f"cc:rate:{digest}"
-                limit = RateLimit(
-                    SharedBucket(client, f"{name}:requests", rpm, window) if rpm else None,
-                    SharedBucket(client, f"{name}:tokens", tpm, window) if tpm else None,
+                limit = SharedRateLimit(
+                    client,
+                    SharedBucket(f"{name}:requests", rpm, window) if rpm else None,
+                    SharedBucket(f"{name}:tokens", tpm, window) if tpm else None,
                 )
             _LIMITS[key] = limit
         return limit
