@@ -392,3 +392,16 @@ def test_a_warmup_method_the_notes_spell_out_goes_on_the_first_warmup_day(packag
     ]
     if first is not None and posts:
         assert min(p.day for p in posts) == first, [(p.day, p.title) for p in posts]
+
+
+def test_neutral_advantage_frames_are_never_posted(package):
+    """A feature the lexicon does not know is posted alone, not with a neutral frame after it."""
+    canvas = package.canvas
+    writer = writer_for(canvas)
+    for post in package.calendar.posts:
+        if post.product_id is None:
+            continue
+        product = canvas.product(post.product_id)
+        values = writer.facts.product_vars(product)
+        for frame in load_playbook().selling.advantages:
+            assert writer.fill(frame, values) not in post.body, (post.title, post.body)

@@ -68,6 +68,14 @@ def benefit_for(
     return clip(writer.fill(frames[index % len(frames)], values), 160)
 
 
+def neutral_advantage(writer: Writer, product: Product, advantage: str) -> bool:
+    """The Advantage is one of the playbook's neutral frames (nothing known about the feature):
+    copy then says the feature alone rather than the frame."""
+    values = writer.facts.product_vars(product)
+    frames = writer.playbook.selling.advantages
+    return any(clip(writer.fill(f, values), 120) == advantage for f in frames)
+
+
 def fabe_items(writer: Writer, product: Product, persona: Persona | None = None) -> list[Fabe]:
     """Up to four FABE chains, one per feature, their benefits told to one persona (the
     product's audience unless given): a card never switches its reader between chains.

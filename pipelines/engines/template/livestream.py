@@ -12,8 +12,8 @@ from pipelines.content import (
     ScriptLine,
     SellingPoints,
 )
-from pipelines.engines.template.common import Writer, clip
-from pipelines.engines.template.fabe import benefit_for, fabe_items
+from pipelines.engines.template.common import Writer, _pairs, clip
+from pipelines.engines.template.fabe import benefit_for, fabe_items, neutral_advantage
 from pipelines.playbook.models import BlockTemplate
 
 _MAX_BLOCK = 60
@@ -75,7 +75,7 @@ def livestream_script(
     per_product = share(climax, [1] * len(products), minimum=len(guide.segment_steps))
 
     # The segment opens with the canvas's own mechanic, never one it does not plan.
-    opening_move = "秒杀" if facts.flash_in_live() else "实物讲解"
+    in_sale = flash_products(facts)
     segments, climax_blocks = [], []
     for index, product in enumerate(products):
         chains = _chains(writer, points, product)
@@ -121,7 +121,9 @@ def livestream_script(
                     on_screen=clip(
                         f"{product.name}实物与价格卡：{facts.live_price_line(product)}", 80
                     ),
-                    interaction=opening_move if not part else "弹幕答疑",
+                    interaction=("秒杀" if product.id in in_sale else "实物讲解")
+                    if not part
+                    else "弹幕答疑",
                     lines=[*hook.lines, *close.lines] if not part else close.lines,
                 )
             )
@@ -160,6 +162,23 @@ def livestream_script(
 # Spoken Chinese runs at roughly 200–250 characters a minute; with demos, pauses and the chat
 # taking their share, a step aims at this many (above the 60 floor: some steps run out of facts).
 CHARS_PER_MINUTE = 90
+
+
+def flash_products(facts) -> set[str]:
+    """The products on sale in a flash sale during the live: the canvas's flash-sale products,
+    else those its flash-sale clauses name (「20:30 猫砂秒杀」), else all when a sale runs."""
+    canvas = facts.canvas
+    if not facts.flash_in_live():
+        return set()
+    if canvas.burst.flash_sale_products:
+        return set(canvas.burst.flash_sale_products)
+    named = {
+        p.id
+        for clause in facts.note_clauses("秒杀")
+        for p in canvas.products
+        if (p.category and p.category in clause) or len(_pairs(p.name) & _pairs(clause)) >= 2
+    }
+    return named or {p.id for p in canvas.products}
 
 
 def draw_lines(writer: Writer) -> list[ScriptLine]:
@@ -220,6 +239,7 @@ def _spoken(
 _ORDER = ("先说", "再说", "还有", "另外", "接着说", "再补充")
 # Evidence that says it can be shown (报告可在直播间出示, 现场开盒演示) is shown in the demo.
 _SHOWN = ("直播间", "出示", "现场", "演示", "镜头")
+_DONE = ("演示", "展示", "开袋", "开盒", "试吃", "倒水")
 
 
 def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
@@ -261,7 +281,10 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
             # The benefit for the segment's persona; nothing known → no filler sentence.
             benefit = benefit_for(writer, product, index, persona, neutral=False)
             tail = f"{benefit}。" if benefit else ""
-            if chain.advantage == chain.feature:  # nothing known beyond the feature: say it once
+            if chain.advantage == chain.feature or neutral_advantage(
+                writer, product, chain.advantage
+            ):
+                # nothing known beyond the feature: say it once
                 yield "主播", f"{order}{chain.feature}。{tail}"
                 continue
             yield (
@@ -281,17 +304,21 @@ def _more_lines(writer: Writer, key: str, values, chains: list[Fabe], product):
                 )
     elif key == "demo":
         for line in product.evidence:  # proof the canvas says can be shown: show it here
-            if any(word in line for word in _SHOWN):
-                yield (
-                    "主播",
-                    pick(
-                        [
-                            f"说到依据：{line.rstrip('。')}，我现在把它拿到镜头前给大家看。",
-                            f"{line.rstrip('。')}——这一份我就放在桌上，镜头推近给大家看。",
-                            f"有朋友想看依据，{line.rstrip('。')}，我举到镜头前停一会儿。",
-                        ]
-                    ),
-                )
+            if not any(word in line for word in _SHOWN):
+                continue
+            said = line.rstrip("。")
+            if any(word in line for word in _DONE):  # a demonstration: do it, on camera
+                options = [
+                    f"说好的{said}，现在就在镜头前做给大家看。",
+                    f"{said}——我现在就做，镜头跟着我的手。",
+                ]
+            else:  # a document: hold it up
+                options = [
+                    f"说到依据：{said}，我现在把它拿到镜头前给大家看。",
+                    f"{said}——这一份我就放在桌上，镜头推近给大家看。",
+                    f"有朋友想看依据，{said}，我举到镜头前停一会儿。",
+                ]
+            yield "主播", pick(options)
         frames = writer.sample(
             [
                 "镜头给到这里：{feature}，大家看清楚，有想细看的弹幕说。",

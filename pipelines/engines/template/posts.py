@@ -6,7 +6,7 @@ import re
 
 from pipelines.content import Fabe, Post, SellingPoints, WeekCalendar
 from pipelines.engines.template.common import Writer, clip, date_label, rng_for, weekday
-from pipelines.engines.template.fabe import benefit_for
+from pipelines.engines.template.fabe import benefit_for, neutral_advantage
 from pipelines.engines.template.plan import Planned, WeekPlan
 from pipelines.playbook.models import PhraseBank
 
@@ -65,9 +65,12 @@ class PostWriter:
             values |= facts.product_vars(product, post.day - 1)
             chain = self._chain(post)
             if chain is not None:
+                advantage = chain.advantage
+                if neutral_advantage(self.w, product, advantage):
+                    advantage = values["feature_b"]  # a neutral frame says nothing: next feature
                 values |= {
-                    "advantage": chain.advantage,
-                    "benefit": self._benefit(post, chain) or chain.advantage,
+                    "advantage": advantage,
+                    "benefit": self._benefit(post, chain) or advantage,
                     "evidence": chain.evidence,
                 }
         values.setdefault("advantage", values["feature"])
@@ -179,10 +182,14 @@ class PostWriter:
         ]
         if points is not None:
             chains = points.fabe[turn % len(points.fabe) :] + points.fabe[: turn % len(points.fabe)]
-            lines += [
-                f"· {c.advantage}" if c.feature in c.advantage else f"· {c.feature}：{c.advantage}"
-                for c in chains[:2]
-            ]
+            product = self.w.canvas.product(post.product_id)
+            for c in chains[:2]:
+                if neutral_advantage(self.w, product, c.advantage):  # no filler frame
+                    lines.append(f"· {c.feature}")
+                elif c.feature in c.advantage:
+                    lines.append(f"· {c.advantage}")
+                else:
+                    lines.append(f"· {c.feature}：{c.advantage}")
             benefit = self._benefit(post, chains[0])
             if benefit:  # nothing known for this reader: no filler line
                 lines.append(f"{benefit}。")
