@@ -124,9 +124,10 @@ def test_a_product_that_says_nothing_of_its_form_gets_only_neutral_lines():
     )
     canvas = canvas.model_copy(update={"products": [plain]})
     writer = writer_for(canvas)
-    assert product_forms(plain) == set()
+    containers = {"罐装", "按压泵", "滴管", "旋盖", "软管", "粉扑", "化妆刷"}
+    assert product_forms(plain) & containers == set()  # a serum still has an ingredient list
     for line in writer.clean(writer.facts.trade.care, plain):
-        assert not writer.honesty.presumed(line), line
+        assert not writer.honesty.presumed(line) & containers, line
 
 
 # --- season words follow the canvas dates -------------------------------------------------------
@@ -405,3 +406,19 @@ def test_neutral_advantage_frames_are_never_posted(package):
         values = writer.facts.product_vars(product)
         for frame in load_playbook().selling.advantages:
             assert writer.fill(frame, values) not in post.body, (post.title, post.body)
+
+
+def test_gear_is_never_given_an_ingredient_list():
+    """A leash or a scratcher has no 成分表: lines that presume one go to food and cosmetics."""
+    for path in CANVASES:
+        package = week(path)
+        canvas = package.canvas
+        for post in package.calendar.posts:
+            if post.product_id is None:
+                continue
+            product = canvas.product(post.product_id)
+            if "配料" not in product_forms(product):
+                assert "成分表" not in post.body and "换粮" not in post.body, (
+                    post.title,
+                    post.body,
+                )

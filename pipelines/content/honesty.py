@@ -102,6 +102,11 @@ class Honesty:
         self._form_pattern = _pattern(self._presumes)
         self.forms = {p.id or p.name: product_forms(p, guide.forms) for p in canvas.products}
         self.canvas_forms = set().union(*self.forms.values())
+        self._persona_words = sorted(
+            {t for p in canvas.personas for t in (p.description, *p.pain_points) if t},
+            key=len,
+            reverse=True,
+        )
 
     def off_season(self, text: str) -> list[str]:
         """Season words in `text` that do not fit the canvas's dates (夏天 in a December week)."""
@@ -115,6 +120,11 @@ class Honesty:
 
     def fits(self, text: str, product: Product | None = None) -> bool:
         """`text` presumes no form the product (or, without one, every product) lacks."""
+        presumed = self.presumed(text)
+        if not presumed:
+            return True
+        for quoted in self._persona_words:  # a persona's own words quoted say nothing of a form
+            text = text.replace(quoted, "")
         presumed = self.presumed(text)
         if not presumed:
             return True
@@ -176,8 +186,8 @@ class Honesty:
         for path, value in iter_texts(output):
             if not self._form_pattern.search(value):
                 continue
-            if path.rsplit(".", 1)[-1].split("[")[0] in _NOT_COPY:
-                continue
+            if path.rsplit(".", 1)[-1].split("[")[0] in (*_NOT_COPY, "operator_notes"):
+                continue  # labels, and the notes to the operator, are not copy
             product = owners.get(path.split(".", 1)[0], own)
             if self.fits(value, product):
                 continue

@@ -201,7 +201,8 @@ class PostWriter:
             lines.append(f"· {v['feature']}")
         lines.append(f"{v['price_line']}，{v['service']}。")
         closings = self._pool("seeding_closings", s.closings) + list(self.w.facts.tone.closings)
-        lines.append(self.w.say_turn(closings, v, turn, "seeding_closings"))
+        product = self.w.canvas.product(post.product_id) if post.product_id else None
+        lines.append(self.w.say_turn(closings, v, turn, "seeding_closings", product))
         return self.w.say_turn(s.titles, v, turn, "seeding_titles"), "\n".join(lines)
 
     def _benefit(self, post: Planned, chain: Fabe) -> str:
@@ -235,8 +236,14 @@ class PostWriter:
         if burst:
             lines.append(f"{burst}。")
         lines.append(f"【{v['product']}】{v['feature']}。{v['price_line']}。")
-        if v["burst_notes"]:
-            lines.append(f"活动说明：{v['burst_notes']}。")
+        # The operator's other rules, without the clauses the burst line above already said.
+        rest = [
+            c.strip()
+            for c in re.split(r"[，,；;。]", v["burst_notes"])
+            if c.strip() and c.strip() not in burst
+        ]
+        if rest:
+            lines.append(f"活动说明：{'，'.join(rest)}。")
         lines.append(f"{v['service']}。")
         return f"「{v['theme']}」今天开始", "\n".join(lines)
 
@@ -280,7 +287,14 @@ class PostWriter:
         parts = [self._say(post, "evening_openers", e.openers, v)]
         if names:
             recap = v | {"products_today": "、".join(names[:3])}
-            parts.append(self._say(post, "evening_recaps", e.recap, recap))
+            # one product today: the recap speaks of that product, so it must fit its form
+            only = (
+                next(p for p in self.w.canvas.products if p.id in today)
+                if len(names) == 1
+                else None
+            )
+            pool = self._pool("evening_recaps", e.recap)
+            parts.append(self.w.say_turn(pool, recap, self._turn(post), "evening_recaps", only))
         if post.day < 7:
             tomorrow = self.w.facts.day_date(post.day + 1)
             plan = self._schedule(post.day + 1, {"morning", "topic"})[:3]
