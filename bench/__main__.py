@@ -24,6 +24,7 @@ AREAS = [
     "memory",
     "llm",
     "store",
+    "queue",
     "browser",
 ]
 OUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"

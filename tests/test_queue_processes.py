@@ -173,7 +173,7 @@ def test_workers_on_several_processes_share_one_rate_limit_per_key(
     with ScriptedServer(provider) as server:
         env = env_for(
             broker_url, database, tmp_path, **llm_env(server),
-            CC_RATE_LIMIT_RPM=str(limit), CC_RATE_LIMIT_WINDOW=str(window),
+            CC_RATE_LIMIT_RPM=str(limit), CC_RATE_LIMIT_WINDOW=str(window), CC_MAX_CONCURRENCY="4",
         )  # fmt: skip
         with workers(env, 2, threads=2):  # four workers, eight requests at once each
             enqueue(env, named(canvas, 4, "限速门店"), posters=False)

@@ -27,8 +27,6 @@ from pipelines.errors import CampaignCanvasError
 from pipelines.settings import Settings
 from pipelines.store import Store, canvas_hash
 
-WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
-
 
 class JobFailed(Exception):
     """A canvas did not finish; `str()` is the Chinese reason."""
@@ -223,10 +221,12 @@ def _generate(job: jobs.CanvasJob, settings: Settings, store: Store) -> str:
             if event.state == "failed" and event.error is not None:
                 errors.append(event.error)
 
+        # Model answers are shared through the database; the template engine's cost nothing.
+        llm = (job.engine or settings.cc_engine) != "template"
         package = generate_week(
             canvas,
             engine,
-            cache=jobs.StoreCache(store),
+            cache=jobs.StoreCache(store) if llm else None,
             concurrency=settings.cc_max_concurrency,
             on_event=noted,
         )
