@@ -422,3 +422,24 @@ def test_gear_is_never_given_an_ingredient_list():
                     post.title,
                     post.body,
                 )
+
+
+def test_no_line_says_the_same_clause_twice(package):
+    """「满减和优惠券可同享」 once, even when two burst methods' notes share the clause."""
+    for post in package.calendar.posts:
+        for line in post.body.split("\n"):
+            clauses = [c for c in re.split(r"[，。；！]", line) if len(c) >= 6]
+            assert len(clauses) == len(set(clauses)), (post.title, line)
+
+
+def test_a_one_product_evening_recap_does_not_speak_of_several():
+    several = load_playbook().phrases.several_products
+    for path in CANVASES:
+        package = week(path)
+        for post in package.calendar.posts:
+            if "晚" not in post.title and "小结" not in post.title:
+                continue
+            named = [p.name for p in package.canvas.products if p.name in post.body]
+            if len(named) == 1:
+                recap = [line for line in post.body.split("\n") if named[0] in line]
+                assert not any(w in line for line in recap for w in several if "{" not in w), recap

@@ -165,7 +165,9 @@ class Facts:
         personas = self.canvas.personas
         key = (product.id, turn)
         if key not in self._personas:
-            self._personas[key] = persona_for_product(product, personas, self.trade, turn)
+            # the operator's own benefits say whom the product is for, too (老人一拧就会用)
+            told = product.model_copy(update={"features": [*product.features, *product.benefits]})
+            self._personas[key] = persona_for_product(told, personas, self.trade, turn)
         return self._personas[key]
 
     def voice(self, text: str, index: int = 0) -> str:
@@ -417,6 +419,10 @@ class Facts:
                     own = [f"今晚{'、'.join(in_live)}有秒杀"]
                 if not in_live:
                     continue
+            said = {c for line in out for c in line.split("，")}
+            own = [c for c in own if c not in said]  # a clause two methods share is said once
+            if not own and self.note_clauses(method) and not (live and method == "秒杀"):
+                continue  # its own words were all said with an earlier method
             line = "，".join(own) if own else lines[method].format_map(values)
             if line not in out:
                 out.append(line)

@@ -11,6 +11,9 @@ from pipelines.engines.template.plan import Planned, WeekPlan
 from pipelines.playbook.models import PhraseBank
 
 _NOT_IN_TAG = re.compile(r"[\s#，,。.、·・｜|/：:！!？?（）()「」]+")
+# Warm-up methods whose playbook wording states rules (amounts, what is locked, when it is
+# deducted): when the operator's notes spell them out, only the notes are said.
+_RULED = {"订金", "定金膨胀", "1元付", "订金抽奖"}
 _SCHEDULE_LABEL = {
     "flash": "{product}秒杀",
     "launch": "{choice}",
@@ -294,6 +297,9 @@ class PostWriter:
                 else None
             )
             pool = self._pool("evening_recaps", e.recap)
+            if only is not None:  # one product today: no 这几样 for it
+                several = self.phrases.several_products
+                pool = [o for o in pool if not any(w in o for w in several)] or pool
             parts.append(self.w.say_turn(pool, recap, self._turn(post), "evening_recaps", only))
         if post.day < 7:
             tomorrow = self.w.facts.day_date(post.day + 1)
@@ -330,6 +336,8 @@ class PostWriter:
             # The operator's notes say how this method works (付10元订金，锁定周六的提货时段…):
             # the post states their rules as written, never the playbook's generic ones.
             body = f"{v['warmup_notes']}。"
+            if post.choice not in _RULED:  # a rule-free method keeps its own call to action
+                body += "\n" + self.w.fill(self.phrases.warmup[post.choice][1], v)
             product = self.w.canvas.product(post.product_id) if post.product_id else None
             if product is not None and any(
                 w and w in v["warmup_notes"] for w in (product.name, product.category)
