@@ -358,7 +358,7 @@ def parse_canvas(data: Any, *, source: str = "画布") -> Canvas:
     try:
         return Canvas.model_validate(data)
     except ValidationError as exc:
-        lines = describe_validation_error(Canvas, exc)
+        lines = describe_validation_error(Canvas, exc, data)
         raise CanvasError(
             f"{source} 有 {len(lines)} 处问题：\n" + "\n".join(f"- {x}" for x in lines)
         ) from None

@@ -59,8 +59,8 @@ BAD_INPUTS = [
     ("missing name", changed("name", None), "活动名称：缺少必填项"),
     ("unknown field", {**BASE, "colour": "red"}, "「colour」是未知字段"),
     ("promo above price", changed("products.0.promo_price", 99), "活动价 99 高于原价"),
-    ("negative price", changed("products.1.price", -1), "商品[2].原价：必须大于 0"),
-    ("price is text", changed("products.0.price", "很便宜"), "商品[1].原价：应为数字"),
+    ("negative price", changed("products.1.price", -1), "商品「暖锅蔬菜拼盘」.原价：必须大于 0"),
+    ("price is text", changed("products.0.price", "很便宜"), "商品「原切牛肉卷」.原价：应为数字"),
     ("bad date", changed("week_start", "2026-13-40"), "周开始日期：应为日期"),
     (
         "huge description",
@@ -70,9 +70,9 @@ BAD_INPUTS = [
     ("bad time", changed("burst.flash_sale_times", ["25:00"]), "时间格式应为 HH:MM"),
     ("bad colour", changed("brand.colors", ["red"]), "颜色格式应为 #RRGGBB"),
     ("unknown channel", changed("channels", ["抖音"]), "渠道[1]：只能是"),
-    ("stock is text", changed("products.0.stock", "很多"), "商品[1].库存：应为整数"),
+    ("stock is text", changed("products.0.stock", "很多"), "商品「原切牛肉卷」.库存：应为整数"),
     ("duplicate product id", changed("products.1.id", "beef"), "商品编号「beef」重复"),
-    ("no features", changed("products.0.features", []), "商品[1].产品特点：至少需要 1 项"),
+    ("no features", changed("products.0.features", []), "商品「原切牛肉卷」.产品特点：至少需要 1 项"),
     ("launch day 9", changed("burst.launch_day", 9), "活动引爆与客服.开团/引爆日：不能大于 7"),
     ("personas not a list", changed("personas", "宝妈"), "目标人群：应为列表"),
 ]
@@ -121,7 +121,7 @@ HOSTILE_INPUTS = [
     (
         "nul in a name",
         changed("products.0.name", "牛肉\x00卷"),
-        "商品[1].商品名称：有看不见的空字符 NUL",
+        "第1个商品.商品名称：有看不见的空字符 NUL",
     ),
     (
         "bidi override",
@@ -131,7 +131,7 @@ HOSTILE_INPUTS = [
     ("escape in a feature", changed("products.0.features.0", "\x1b[31m红"), "控制字符"),
     ("newline in a one-liner", changed("speaker.tone", "热心\n邻居"), "不能有换行"),
     ("lone surrogate", changed("theme.name", "冬\ud800"), "IP主题.主题名称：有无效的 Unicode 字符"),
-    ("emoji-only name", changed("products.0.name", "🥩🥩"), "商品[1].商品名称：要有文字或数字"),
+    ("emoji-only name", changed("products.0.name", "🥩🥩"), "第1个商品.商品名称：要有文字或数字"),
     ("speaker too long", changed("speaker.name", "鲜" * 11), "人设昵称：太长：最多 10 个字"),
     ("NaN price", changed("products.0.price", float("nan")), "原价：应为有限的数字"),
     ("infinite price", changed("products.0.price", "-Infinity"), "原价：应为有限的数字"),

@@ -178,7 +178,7 @@ CASES = [
     Case(
         "name-lone-surrogate",
         lambda f: week(f, canvas_with(products__0__name="牛\ud800肉")),
-        "商品[1].商品名称：有无效的 Unicode 字符",
+        "第1个商品.商品名称：有无效的 Unicode 字符",
     ),
     Case("key-lone-surrogate", lambda f: week(f, {**BASE, "\udcff": 1}), "无效的 Unicode"),
     Case("name-emoji-only", lambda f: week(f, canvas_with(products__0__name="🥩🥩")), "要有文字"),
@@ -197,7 +197,7 @@ CASES = [
     Case(
         "price-too-many-digits",
         lambda f: week(f, canvas_with(products__0__price=12345678.9)),
-        "商品[1].原价：数字太大",
+        "商品「原切牛肉卷」.原价：数字太大",
     ),
     Case("stock-huge", lambda f: week(f, canvas_with(products__0__stock=10**30)), "不能大于"),
     Case(
