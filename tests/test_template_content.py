@@ -443,3 +443,14 @@ def test_a_one_product_evening_recap_does_not_speak_of_several():
             if len(named) == 1:
                 recap = [line for line in post.body.split("\n") if named[0] in line]
                 assert not any(w in line for line in recap for w in several if "{" not in w), recap
+
+
+def test_an_accessory_is_not_a_garment():
+    """A scrunchie has no 版型 and is not tried on; a shirt is."""
+    canvas = load_canvas(ROOT / "tests" / "data" / "canvases" / "boutique.toml")
+    forms = {p.id: product_forms(p) for p in canvas.products}
+    assert "成衣" in forms["shirt"] and "成衣" not in forms["scrunchie"]
+    package = week(ROOT / "tests" / "data" / "canvases" / "boutique.toml")
+    for post in package.calendar.posts:
+        if post.product_id == "scrunchie":
+            assert not re.search("版型|试穿|上身", post.body), post.body

@@ -70,7 +70,8 @@ def product_forms(product: Product, forms: Iterable[Form] | None = None) -> set[
     """The forms (罐装, 按压泵, 滴管…) the product's own fields signal."""
     forms = load_playbook().honesty.forms if forms is None else forms
     text = product_text(product)
-    return {f.key for f in forms if any(word in text for word in f.signals)}
+    # the product's own words may say it outright (「上身显高」 is a garment's)
+    return {f.key for f in forms if any(word in text for word in (*f.signals, *f.presumes))}
 
 
 def week_seasons(canvas: Canvas) -> set[str]:

@@ -57,7 +57,7 @@ def benefit_for(
     }
     attribute = _attribute(writer, feature)
     gain = writer.fill(attribute.gain, values) if attribute is not None else ""
-    if gain and writer.allowed(attribute.gain):
+    if gain and writer.allowed(attribute.gain, product):
         pain = next((p for p in persona.pain_points if any(t in p for t in attribute.tags)), None)
         if pain:
             return clip(f"「{clip(pain, 40)}」的{persona.name}：{gain}", 160)
@@ -97,7 +97,7 @@ def fabe_items(writer: Writer, product: Product, persona: Persona | None = None)
             "persona": persona.name,
             "persona_scene": facts.persona_scene(persona),
         }
-        if attribute is not None and writer.allowed(attribute.does):
+        if attribute is not None and writer.allowed(attribute.does, product):
             shown, advantage = feature, writer.fill(attribute.does, values)
         elif rest:
             shown, advantage = head, rest
@@ -131,7 +131,7 @@ def _variant_body(writer: Writer, channel: Channel, product: Product, chain: Fab
     voices = guide.channel_voices[channel]
     if chain.benefit == "-":  # nothing known to tell this persona: a voice without a benefit
         voices = [v for v in voices if "{benefit}" not in v] or voices
-    body = writer.say(voices, values)
+    body = writer.fill(writer.pick(voices, product), values)
     if chain.evidence:
         body += f"\n{chain.evidence}。"
     return facts.voice(clip(body, 380), len(product.name))

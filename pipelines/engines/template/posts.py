@@ -179,8 +179,10 @@ class PostWriter:
         s = self.phrases.seeding
         turn = self._turn(post)
         points = self.points.get(post.product_id or "")
+        product = self.w.canvas.product(post.product_id) if post.product_id else None
+        openers = self._pool("seeding_openers", s.openers)
         lines = [
-            self._say(post, "seeding_openers", s.openers, v),
+            self.w.say_turn(openers, v, turn, "seeding_openers", product),
             f"【{v['product']}】{v['specs']}",
         ]
         if points is not None:
@@ -204,7 +206,6 @@ class PostWriter:
             lines.append(f"· {v['feature']}")
         lines.append(f"{v['price_line']}，{v['service']}。")
         closings = self._pool("seeding_closings", s.closings) + list(self.w.facts.tone.closings)
-        product = self.w.canvas.product(post.product_id) if post.product_id else None
         lines.append(self.w.say_turn(closings, v, turn, "seeding_closings", product))
         return self.w.say_turn(s.titles, v, turn, "seeding_titles"), "\n".join(lines)
 
@@ -298,7 +299,7 @@ class PostWriter:
             )
             pool = self._pool("evening_recaps", e.recap)
             if only is not None:  # one product today: no 这几样 for it
-                several = self.phrases.several_products
+                several = [*self.phrases.several_products, "几件", "几样", "几款"]
                 pool = [o for o in pool if not any(w in o for w in several)] or pool
             parts.append(self.w.say_turn(pool, recap, self._turn(post), "evening_recaps", only))
         if post.day < 7:
