@@ -286,3 +286,29 @@ def test_two_machines_share_one_rate_limit_in_redis(broker_url):
     slow.settle(reserved=1000, used=400)  # 600 tokens back
     after = float(client.get("cc:rate:slow"))
     assert before - after == pytest.approx(600 * slow.tokens.per_unit_ms, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["batch"], "请给出画布文件"),
+        (["batch", "--status"], "还没有队列批次"),
+        (["batch", "a.toml", "--queue"], "CC_BROKER_URL"),
+        (["batch", "a.toml", "--wait", "--out", "x"], "--wait 要和 --queue 一起用"),
+        (["worker"], "CC_BROKER_URL"),
+    ],
+)
+def test_the_queue_commands_say_in_chinese_what_is_missing(argv, said, capsys):
+    from pipelines.cli import main
+
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_the_worker_command_has_chinese_help(capsys):
+    from pipelines.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["worker", "--help"])
+    shown = capsys.readouterr().out
+    assert "工作进程数" in shown and "用法" in shown

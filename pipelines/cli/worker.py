@@ -39,11 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pipelines.batch import queue
+
     settings = load_settings()
+    broker = queue.make_broker(settings)  # a missing or unreachable broker: said here, once
+    queue.check_broker(broker, settings)
+    broker.close()
     processes, threads = max(1, args.processes), max(1, args.threads)
     if processes > 1:
         return _supervise(processes, threads)
-    from pipelines.batch import queue
 
     stop = threading.Event()
 
@@ -82,10 +86,15 @@ def _supervise(processes: int, threads: int) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
     children = [subprocess.Popen(argv) for _ in range(processes)]
+    code = 0
     try:
         while not stopping.wait(0.5):
             for index, child in enumerate(children):
-                if child.poll() is not None:
+                if child.poll() == 2:  # its settings are wrong: starting it again cannot help
+                    print(f"工作进程 {child.pid} 因配置错误退出，全部停止", flush=True)
+                    stopping.set()
+                    code = 2
+                elif child.poll() is not None:
                     print(
                         f"工作进程 {child.pid} 已退出（{child.returncode}），重新启动", flush=True
                     )
@@ -97,4 +106,4 @@ def _supervise(processes: int, threads: int) -> int:
                 child.send_signal(signal.SIGTERM)
         for child in children:
             child.wait()
-    return 0
+    return code
