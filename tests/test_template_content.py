@@ -46,6 +46,41 @@ def package(request) -> WeekPackage:
     return week(request.param)
 
 
+def _where(condition) -> list[Path]:
+    """The canvases a property is about (a test of the live runs on the canvases with one)."""
+    return [p for p in CANVASES if condition(load_canvas(p))]
+
+
+def _has_deposit(canvas) -> bool:
+    return "订金" in canvas.warmup.methods and "订金" in customer_notes(canvas.warmup.notes)
+
+
+LIVE = _where(lambda c: c.burst.livestream_day is not None)
+NO_GROUP_BUY = _where(lambda c: "接龙下单" not in backed_mechanics(c))
+DEPOSIT = _where(_has_deposit)
+SPELLED = _where(lambda c: any(m in c.warmup.notes for m in c.warmup.methods))
+
+
+@pytest.fixture(params=LIVE, ids=[p.stem for p in LIVE])
+def live_package(request) -> WeekPackage:
+    return week(request.param)
+
+
+@pytest.fixture(params=NO_GROUP_BUY, ids=[p.stem for p in NO_GROUP_BUY])
+def no_group_buy_package(request) -> WeekPackage:
+    return week(request.param)
+
+
+@pytest.fixture(params=DEPOSIT, ids=[p.stem for p in DEPOSIT])
+def deposit_package(request) -> WeekPackage:
+    return week(request.param)
+
+
+@pytest.fixture(params=SPELLED, ids=[p.stem for p in SPELLED])
+def spelled_package(request) -> WeekPackage:
+    return week(request.param)
+
+
 def texts(package: WeekPackage) -> list[tuple[str, str, str]]:
     """(item id, path, text) for every customer-facing text of the week."""
     skip = ("activity_type", "form", "goal", "persona", "situation", "operator_notes")
@@ -176,11 +211,9 @@ def test_product_level_evidence_goes_to_the_features_no_line_matched():
     assert assign_evidence(["质地清爽"], []) == [""]
 
 
-def test_evidence_that_can_be_shown_in_the_live_is_shown_there(package):
-    if package.livestream is None:
-        pytest.skip("no live")
-    lines = " ".join(live_lines(package))
-    for product in package.canvas.products:
+def test_evidence_that_can_be_shown_in_the_live_is_shown_there(live_package):
+    lines = " ".join(live_lines(live_package))
+    for product in live_package.canvas.products:
         for line in product.evidence:
             if "直播间" in line or "出示" in line:
                 assert line.rstrip("。") in lines, line
@@ -225,27 +258,22 @@ def test_seeding_posts_speak_to_one_persona(package):
 # --- mechanics come from the canvas only -------------------------------------------------------
 
 
-def test_no_order_chain_without_a_group_buy(package):
-    canvas = package.canvas
-    if "接龙下单" in backed_mechanics(canvas):
-        pytest.skip("this canvas runs a group buy")
-    for item, _path, text in texts(package):
+def test_no_order_chain_without_a_group_buy(no_group_buy_package):
+    for item, _path, text in texts(no_group_buy_package):
         assert not re.search("接龙下单|直接接龙|跟着接龙|跟接龙|在群里接龙", text), (item, text)
 
 
 # --- the live: its own prices, the canvas's coupons, draw and demo ------------------------------
 
 
-def test_the_live_names_no_flash_sale_that_runs_outside_it(package):
-    canvas = package.canvas
-    if package.livestream is None:
-        pytest.skip("no live")
+def test_the_live_names_no_flash_sale_that_runs_outside_it(live_package):
+    canvas = live_package.canvas
     facts = Facts(canvas)
     inside = set(facts.flash_in_live())
     outside = [t for t in facts.flash_times if t not in inside]
     start = canvas.burst.livestream_time
     end = shift(start, canvas.burst.livestream_minutes)
-    for line in live_lines(package):
+    for line in live_lines(live_package):
         assert "轮流" not in line and "每天一场" not in line, line
         for time in outside:
             if not start <= time <= end:
@@ -254,11 +282,9 @@ def test_the_live_names_no_flash_sale_that_runs_outside_it(package):
             assert "秒杀" not in line, line
 
 
-def test_the_live_states_the_canvas_coupon_and_bundle_with_its_numbers(package):
-    canvas = package.canvas
-    if package.livestream is None:
-        pytest.skip("no live")
-    lines = " ".join(live_lines(package))
+def test_the_live_states_the_canvas_coupon_and_bundle_with_its_numbers(live_package):
+    canvas = live_package.canvas
+    lines = " ".join(live_lines(live_package))
     notes = customer_notes(canvas.burst.notes) + "，" + customer_notes(canvas.warmup.notes)
     clauses = [c.strip() for c in re.split(r"[，,；;。]", notes) if c.strip()]
     for method, words in (("优惠券", ("券",)), ("套餐", ("套餐",))):
@@ -268,11 +294,9 @@ def test_the_live_states_the_canvas_coupon_and_bundle_with_its_numbers(package):
                     assert clause in lines, clause
 
 
-def test_the_live_holds_the_draw_the_canvas_plans(package):
-    canvas = package.canvas
-    if package.livestream is None:
-        pytest.skip("no live")
-    lines = live_lines(package)
+def test_the_live_holds_the_draw_the_canvas_plans(live_package):
+    canvas = live_package.canvas
+    lines = live_lines(live_package)
     planned = "订金抽奖" in canvas.warmup.methods
     assert any("抽奖" in line for line in lines) == planned or not planned
     if planned:
@@ -284,12 +308,10 @@ def test_the_live_holds_the_draw_the_canvas_plans(package):
         assert all(any(c in line for line in lines) for c in clauses), clauses
 
 
-def test_the_live_demo_is_built_from_that_product(package):
+def test_the_live_demo_is_built_from_that_product(live_package):
     """Each product's demo names that product or its own features, never another's."""
-    if package.livestream is None:
-        pytest.skip("no live")
-    canvas = package.canvas
-    for segment in package.livestream.segments:
+    canvas = live_package.canvas
+    for segment in live_package.livestream.segments:
         product = canvas.product(segment.product_id)
         others = [p.name for p in canvas.products if p.id != product.id]
         demo = next(step for step in segment.steps if "演示" in step.title)
@@ -300,12 +322,10 @@ def test_the_live_demo_is_built_from_that_product(package):
 # --- the operator's own mechanics, stated as written ---------------------------------------------
 
 
-def test_a_deposit_post_states_the_operator_rules_and_nothing_else(package):
-    canvas = package.canvas
+def test_a_deposit_post_states_the_operator_rules_and_nothing_else(deposit_package):
+    canvas = deposit_package.canvas
     notes = customer_notes(canvas.warmup.notes)
-    if "订金" not in canvas.warmup.methods or "订金" not in notes:
-        pytest.skip("no deposit of the operator's own")
-    posts = [p for p in package.calendar.posts if "订金" in p.title]
+    posts = [p for p in deposit_package.calendar.posts if "订金" in p.title]
     assert posts
     for post in posts:
         assert notes in post.body
@@ -367,12 +387,10 @@ def test_the_conditional_price_canvases_are_covered():
     assert {"cake_studio", "bakery"} <= set(found)
 
 
-def test_a_warmup_method_the_notes_spell_out_goes_on_the_first_warmup_day(package):
-    canvas = package.canvas
+def test_a_warmup_method_the_notes_spell_out_goes_on_the_first_warmup_day(spelled_package):
+    canvas = spelled_package.canvas
     notes = canvas.warmup.notes
     spelled = [m for m in canvas.warmup.methods if m in notes]
-    if not spelled:
-        pytest.skip("the notes spell out no method")
     titles = {
         "订金": "订金",
         "订金抽奖": "抽奖",
@@ -388,7 +406,7 @@ def test_a_warmup_method_the_notes_spell_out_goes_on_the_first_warmup_day(packag
     first = warmup_days(canvas)[0] if warmup_days(canvas) else None
     posts = [
         p
-        for p in package.calendar.posts
+        for p in spelled_package.calendar.posts
         if titles[spelled[0]] in p.title and p.form == "活动型图文"  # the warm-up posts
     ]
     if first is not None and posts:
