@@ -72,7 +72,11 @@ BAD_INPUTS = [
     ("unknown channel", changed("channels", ["抖音"]), "渠道[1]：只能是"),
     ("stock is text", changed("products.0.stock", "很多"), "商品「原切牛肉卷」.库存：应为整数"),
     ("duplicate product id", changed("products.1.id", "beef"), "商品编号「beef」重复"),
-    ("no features", changed("products.0.features", []), "商品「原切牛肉卷」.产品特点：至少需要 1 项"),
+    (
+        "no features",
+        changed("products.0.features", []),
+        "商品「原切牛肉卷」.产品特点：至少需要 1 项",
+    ),
     ("launch day 9", changed("burst.launch_day", 9), "活动引爆与客服.开团/引爆日：不能大于 7"),
     ("personas not a list", changed("personas", "宝妈"), "目标人群：应为列表"),
 ]
